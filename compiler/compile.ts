@@ -1,0 +1,42 @@
+// accelc's compile pipeline, top to bottom: import ONNX -> graph passes -> lower to loop IR ->
+// plan memory -> emit WebAssembly.
+
+import type { ModuleMeta } from '../runtime/meta.js';
+import { loadOnnx } from './frontend/onnx/index.js';
+import { runPasses } from './passes/pipeline.js';
+import { lowerGraph } from './lower/to-loops.js';
+import { planMemory } from './lower/memory-plan.js';
+import { emitWasm } from './codegen/wasm/index.js';
+import { printProgram } from './ir/print.js';
+import type { Program } from './ir/loop.js';
+import type { Graph } from './ir/graph.js';
+import { VERSION } from './version.js';
+
+export interface CompileOptions {
+  modelName?: string;
+  shapes?: Record<string, number[]>;
+  relaxedSimd?: boolean;
+  maxThreads?: number;
+  disablePasses?: string[];
+  dumpAfter?: string[];
+  log?: (line: string) => void;
+}
+
+export interface CompileResult {
+  wasm: Uint8Array;
+  meta: ModuleMeta;
+  warnings: string[];
+  graph: Graph;
+  program: Program;
+}
+
+export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
+  const { graph: imported, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes });
+  const graph = runPasses(imported, { disable: opts.disablePasses, dumpAfter: opts.dumpAfter, log: opts.log });
+  const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd });
+  if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
+  const maxThreads = opts.maxThreads ?? 16;
+  planMemory(program, maxThreads);
+  const { wasm, meta } = emitWasm(program, { relaxedSimd: !!opts.relaxedSimd, maxThreads, compilerVersion: VERSION });
+  return { wasm, meta, warnings, graph, program };
+}

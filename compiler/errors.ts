@@ -1,0 +1,51 @@
+// Errors are data: a code, the model, the node (when there is one) and a readable one-line message.
+// Everything a user can cause ends up as an AccelcError; anything else is a bug in accelc.
+
+export type ErrorCode =
+  | 'E_FILE'          // cannot read a file, or it is not what it claims to be
+  | 'E_DECODE'        // the bytes are not a valid ONNX protobuf
+  | 'E_MODEL'         // the model is structurally invalid (missing value, cycle, bad attribute...)
+  | 'E_UNSUPPORTED'   // ops (or dtypes) accelc does not implement
+  | 'E_SHAPE'         // shape or dtype inference failed
+  | 'E_SCHEDULE'      // an illegal schedule primitive
+  | 'E_CODEGEN'       // the backend could not emit or validate the module
+  | 'E_INPUT'         // bad feeds at run time (name, dtype, shape)
+  | 'E_RUNTIME'       // a kernel trapped, a worker died, memory could not grow
+  | 'E_USAGE';        // bad command-line usage
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  model?: string;
+  node?: string;
+  op?: string;
+}
+
+export class AccelcError extends Error {
+  readonly code: ErrorCode;
+  readonly model?: string;
+  readonly node?: string;
+  readonly op?: string;
+  constructor(info: ErrorInfo) {
+    super(formatError(info));
+    this.name = 'AccelcError';
+    this.code = info.code;
+    this.model = info.model;
+    this.node = info.node;
+    this.op = info.op;
+  }
+}
+
+export function formatError(info: ErrorInfo): string {
+  const where = [info.model && `model ${info.model}`, info.node && `node '${info.node}'`, info.op && `(${info.op})`]
+    .filter(Boolean).join(' ');
+  return `${info.code}: ${where ? where + ': ' : ''}${info.message}`;
+}
+
+export function fail(code: ErrorCode, message: string, ctx: Omit<ErrorInfo, 'code' | 'message'> = {}): never {
+  throw new AccelcError({ code, message, ...ctx });
+}
+
+export function isAccelcError(e: unknown): e is AccelcError {
+  return e instanceof AccelcError;
+}

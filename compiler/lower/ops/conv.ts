@@ -1,0 +1,120 @@
+// Conv (2-D, NCHW). Three lowerings, picked by shape:
+//  - group 1:    [pad] -> [im2col] -> register-blocked GEMM, weights prepacked [M/MR][K][MR];
+//                a 1x1 stride-1 unpadded conv is a GEMM on the input as is;
+//  - depthwise:  [pad] -> direct convolution vectorized along the output row;
+//  - other groups: [pad] -> direct convolution, one output channel's group at a time.
+// Bias (and any fused epilogue the graph optimizer attached) is applied when the tile is stored.
+
+import type { Node } from '../../ir/graph.js';
+import type { Buf, Expr } from '../../ir/loop.js';
+import { add, c, load, mul, v, bin } from '../../ir/loop.js';
+import { AccelcError } from '../../errors.js';
+import { ACC, type ComputeDef } from '../../schedule/compute.js';
+import type { Schedule } from '../../schedule/schedule.js';
+import { lowerStage } from '../../schedule/lower-stage.js';
+import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
+import { geometry2d, type Geometry2d } from '../conv-geometry.js';
+import { padKernels } from '../pad-stage.js';
+import { gemmKernel, gemmTileFor, DEFAULT_TILE } from '../gemm-stage.js';
+import { pointwiseKernel } from './elementwise.js';
+import { LANES } from '../default-schedules.js';
+import { epilogueOf } from '../epilogue.js';
+
+export const lowerConv: OpLowerer = (node, ctx) => {
+  const x = ctx.buf(node.inputs[0]);
+  const wData = ctx.constOf(node.inputs[1]);
+  const w = ctx.buf(node.inputs[1]);
+  if (x.shape.length !== 4) throw new AccelcError({ code: 'E_UNSUPPORTED', message: `only 2-D convolution is supported (input rank ${x.shape.length})`, node: node.name, op: node.op, model: ctx.modelName });
+  if (!wData) throw new AccelcError({ code: 'E_UNSUPPORTED', message: 'convolution weights must be constant', node: node.name, op: node.op, model: ctx.modelName });
+  const [N, C, H, W] = x.shape;
+  const [M, Cg, KH, KW] = w.shape;
+  const group = (node.attrs.group as number | undefined) ?? 1;
+  const g = geometry2d(node, H, W, [KH, KW]);
+  const out = ctx.buf(node.outputs[0]);
+  const bias = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
+  const epi: Epi = (acc, idx) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [idx[1]])) : acc, idx);
+  const flops = 2 * N * M * g.oh * g.ow * Cg * KH * KW;
+  if (group === 1) return convGemm(node, ctx, x, Float32Array.from(wData as Float32Array), g, [N, C, H, W], M, out, bias);
+  if (group === C && M === C && Cg === 1) return withFlops(convDirect(node, ctx, x, w, g, out, epi, true), flops);
+  return withFlops(convDirect(node, ctx, x, w, g, out, epi, false, group), flops);
+};
+
+function withFlops(ks: LoweredKernel[], flops: number): LoweredKernel[] {
+  ks[ks.length - 1].flops = flops;
+  return ks;
+}
+
+/** Epilogue given the accumulated value and the output index [n, co, oh, ow]. */
+type Epi = (acc: Expr, idx: Expr[]) => Expr;
+
+function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometry2d, [N, C, H, W]: number[], M: number, out: Buf, bias: Buf | undefined): LoweredKernel[] {
+  const K = C * g.kh * g.kw, P = g.oh * g.ow;
+  const kernels: LoweredKernel[] = [];
+  let col: Buf;
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
+  if (pointwise) {
+    col = ctx.view(x, [N, C, H * W]);
+  } else {
+    const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
+    kernels.push(...padded.kernels);
+    col = ctx.temp(`${node.name}.col`, 'f32', [N, K, P]);
+    const axes = [{ name: 'n', extent: N }, { name: 'ci', extent: C }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'oh', extent: g.oh }, { name: 'ow', extent: g.ow }];
+    const [n, ci, kh, kw, oh, ow] = axes.map((a) => v(a.name));
+    const def: ComputeDef = {
+      name: `${node.name}.im2col`, out: col.name, type: 'f32', axes,
+      body: load(padded.buf.name, [n, ci, add(mul(oh, c(g.sh)), mul(kh, c(g.dh))), add(mul(ow, c(g.sw)), mul(kw, c(g.dw)))]),
+      outIndex: [n, add(add(mul(ci, c(g.kh * g.kw)), mul(kh, c(g.kw))), kw), add(mul(oh, c(g.ow)), ow)],
+    };
+    kernels.push(pointwiseKernel(def.name, def, true));
+  }
+  // Prepack weights: row block ib holds rows min(ib*MR, M-MR) .. +MR, laid out [ib][k][ii].
+  const { mr } = gemmTileFor({ M, N: P, K, batch: N } as never);
+  const blocks = Math.ceil(M / mr);
+  const packed = new Float32Array(blocks * K * mr);
+  for (let ib = 0; ib < blocks; ib++) {
+    const r0 = Math.min(ib * mr, M - mr);
+    for (let k = 0; k < K; k++) for (let ii = 0; ii < mr; ii++) packed[(ib * K + k) * mr + ii] = w[(r0 + ii) * K + k];
+  }
+  const wp = ctx.weight(`${node.name}.wpack`, 'f32', [blocks, K, mr], packed);
+  const ov = ctx.view(out, [N, M, P]);
+  kernels.push(gemmKernel({
+    name: node.name, out: ov, batch: N, M, N: P, K, tile: DEFAULT_TILE,
+    a: (_b, ib, ii, _i, k) => load(wp.name, [ib, k, ii]),
+    b: (b, k, j) => load(col.name, [b, k, j]),
+    epilogue: (acc, b, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [i])) : acc, [b, i, j], [N, M, P]),
+  }));
+  return kernels;
+}
+
+function convDirect(node: Node, ctx: LowerCtx, x: Buf, w: Buf, g: Geometry2d, out: Buf, epi: Epi, depthwise: boolean, group = 1): LoweredKernel[] {
+  const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
+  const [N, M, OH, OW] = out.shape;
+  const Cg = w.shape[1];
+  const Mg = M / group;
+  const axes = [{ name: 'n', extent: N }, { name: 'co', extent: M }, { name: 'oh', extent: OH }, { name: 'ow', extent: OW }];
+  const raxes = [{ name: 'ci', extent: Cg }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }];
+  const [n, co, oh, ow] = axes.map((a) => v(a.name));
+  const [ci, kh, kw] = raxes.map((a) => v(a.name));
+  const cin = depthwise ? co : add(mul(bin('div', co, c(Mg)), c(Cg)), ci);
+  const def: ComputeDef = {
+    name: node.name, out: out.name, type: 'f32', axes,
+    reduce: { op: 'sum', axes: depthwise ? raxes.slice(1) : raxes },
+    body: mul(load(w.name, [co, depthwise ? c(0) : ci, kh, kw]),
+      load(padded.buf.name, [n, cin, add(mul(oh, c(g.sh)), mul(kh, c(g.dh))), add(mul(ow, c(g.sw)), mul(kw, c(g.dw)))])),
+    epilogue: epi({ k: 'var', name: ACC }, [n, co, oh, ow]),
+  };
+  const s: Schedule = [];
+  const unrollK = g.kh * g.kw <= 25;
+  if (OW >= LANES) {
+    const tn = OW >= 2 * LANES ? 2 * LANES : LANES;
+    s.push({ p: 'split', axis: 'ow', factor: tn, outer: 'owo', inner: 'owt', tail: OW % tn ? 'shift' : 'exact' });
+    s.push({ p: 'split', axis: 'owt', factor: LANES, outer: 'owu', inner: 'owv' });
+    s.push({ p: 'reorder', order: depthwise ? ['owo', 'kh', 'kw', 'owu', 'owv'] : ['owo', 'ci', 'kh', 'kw', 'owu', 'owv'] });
+    s.push({ p: 'cache_write', at: 'owo' }, { p: 'unroll', axis: 'owu' }, { p: 'vectorize', axis: 'owv' });
+  } else {
+    s.push({ p: 'cache_write', at: 'ow' });
+  }
+  if (unrollK) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
+  s.push({ p: 'parallel', axis: 'co' });
+  return [...padded.kernels, { name: node.name, body: lowerStage(def, s), flops: 0 }];
+}

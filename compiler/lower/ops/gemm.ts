@@ -1,0 +1,75 @@
+// Gemm and MatMul as the register-blocked GEMM stage. Constant B operands are prepacked [K][N]
+// (transposed at compile time when transB, alpha folded in), so the kernel's vector loads run along N.
+
+import type { Expr } from '../../ir/loop.js';
+import { add, c, f, load, mul, bin } from '../../ir/loop.js';
+import type { OpLowerer } from '../context.js';
+import { gemmKernel } from '../gemm-stage.js';
+import { broadcastIndex } from '../index-math.js';
+
+export const lowerGemm: OpLowerer = (node, ctx) => {
+  const a = ctx.buf(node.inputs[0]);
+  const transA = node.attrs.transA === 1, transB = node.attrs.transB === 1;
+  const alpha = (node.attrs.alpha as number | undefined) ?? 1, beta = (node.attrs.beta as number | undefined) ?? 1;
+  const [M, K] = transA ? [a.shape[1], a.shape[0]] : a.shape;
+  const bConst = ctx.constOf(node.inputs[1]);
+  let bb = ctx.buf(node.inputs[1]);
+  const N = transB ? bb.shape[0] : bb.shape[1];
+  let bScaled = false;
+  if (bConst) {
+    const p = new Float32Array(K * N);
+    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) p[k * N + j] = alpha * Number(transB ? bConst[j * K + k] : bConst[k * N + j]);
+    bb = ctx.weight(`${node.name}.bpack`, 'f32', [K, N], p);
+    bScaled = true;
+  }
+  const cb = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
+  const out = ctx.buf(node.outputs[0]);
+  const bT = transB && !bConst;
+  return [gemmKernel({
+    name: node.name, out: ctx.view(out, [1, M, N]), batch: 1, M, N, K,
+    a: (_b, _ib, _ii, i, k) => load(a.name, transA ? [k, i] : [i, k]),
+    b: (_b, k, j) => load(bb.name, bT ? [j, k] : [k, j]),
+    epilogue: (acc, _b, i, j) => {
+      let e: Expr = bScaled || alpha === 1 ? acc : mul(acc, f(alpha));
+      if (cb && beta !== 0) {
+        const axes = [{ name: 'i', extent: M }, { name: 'j', extent: N }];
+        const idx = broadcastIndex(cb.shape, axes).map((x) => (x.k === 'var' ? (x.name === 'i' ? i : j) : x));
+        const term = load(cb.name, idx);
+        e = add(e, beta === 1 ? term : mul(term, f(beta)));
+      }
+      return e;
+    },
+  })];
+};
+
+export const lowerMatMul: OpLowerer = (node, ctx) => {
+  const a = ctx.buf(node.inputs[0]), b = ctx.buf(node.inputs[1]), out = ctx.buf(node.outputs[0]);
+  const aS = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
+  const bS = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+  const M = aS[aS.length - 2], K = aS[aS.length - 1], N = bS[bS.length - 1];
+  const rank = Math.max(aS.length, bS.length);
+  const outBatch = [...Array(rank - 2)].map((_, d) => {
+    const da = aS[d - (rank - aS.length)] ?? 1, db = bS[d - (rank - bS.length)] ?? 1;
+    return Math.max(da, db);
+  });
+  const Bt = outBatch.reduce((x, y) => x * y, 1);
+  // Flat batch index of an operand broadcast against the output batch dims.
+  const batchOf = (shape: number[], bv: Expr): Expr => {
+    const own = shape.slice(0, -2);
+    let e: Expr = c(0), outStride = 1, ownStride = 1;
+    for (let d = outBatch.length - 1; d >= 0; d--) {
+      const od = own[d - (outBatch.length - own.length)];
+      if (od !== undefined && od !== 1) e = add(e, mul(bin('rem', bin('div', bv, c(outStride)), c(outBatch[d])), c(ownStride)));
+      outStride *= outBatch[d];
+      if (od !== undefined) ownStride *= od;
+    }
+    return e;
+  };
+  const aBt = aS.slice(0, -2).reduce((x, y) => x * y, 1), bBt = bS.slice(0, -2).reduce((x, y) => x * y, 1);
+  const av = ctx.view(a, [aBt, M, K]), bv = ctx.view(b, [bBt, K, N]);
+  return [gemmKernel({
+    name: node.name, out: ctx.view(out, [Bt, M, N]), batch: Bt, M, N, K,
+    a: (bi, _ib, _ii, i, k) => load(av.name, [aBt === 1 ? c(0) : batchOf(aS, bi), i, k]),
+    b: (bi, k, j) => load(bv.name, [bBt === 1 ? c(0) : batchOf(bS, bi), k, j]),
+  })];
+};

@@ -1,0 +1,39 @@
+// The graph pass pipeline: one flat list, run in order; `--disable-pass NAME` skips one and
+// `--dump-after NAME` prints the graph after it.
+
+import type { Graph } from '../ir/graph.js';
+import { eliminateDeadNodes } from './dead-nodes.js';
+import { fuseEpilogues } from './fuse-epilogue.js';
+import { printGraph } from '../ir/print-graph.js';
+
+export interface Pass {
+  name: string;
+  run(g: Graph): Graph;
+}
+
+export const PASSES: Pass[] = [
+  { name: 'dead-nodes', run: eliminateDeadNodes },
+  { name: 'fuse-epilogue', run: fuseEpilogues },
+];
+
+export interface PipelineOptions {
+  disable?: string[];
+  dumpAfter?: string[];
+  log?: (text: string) => void;
+}
+
+export function runPasses(g: Graph, opts: PipelineOptions = {}): Graph {
+  const disabled = new Set(opts.disable ?? []);
+  const dump = new Set(opts.dumpAfter ?? []);
+  if (dump.has('import')) opts.log?.(printGraph(g));
+  for (const p of PASSES) {
+    if (disabled.has(p.name)) continue;
+    g = p.run(g);
+    if (dump.has(p.name)) opts.log?.(`; after ${p.name}\n${printGraph(g)}`);
+  }
+  return g;
+}
+
+export function passNames(): string[] {
+  return PASSES.map((p) => p.name);
+}

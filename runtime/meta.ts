@@ -1,0 +1,41 @@
+// The contract between the compiler and the runtime: what a compiled .wasm carries in its
+// custom section 'accelc' (UTF-8 JSON). The runtime needs nothing else to load and run a model.
+//
+// Module ABI (format 1):
+//   import  env.memory : shared memory, initial = memory.pages, maximum = memory.maxPages
+//   export  init()                  copies the weights (passive data segments) into memory; call once
+//   export  kernel_<i>(tid, nthreads)  runs kernel i; loops marked parallel take chunk `tid` of `nthreads`
+//   export  run()                   runs every kernel in order on one thread (= kernel_i(0, 1) for all i)
+// Per-thread scratch for thread t lives at scratch.offset + t * scratch.bytesPerThread,
+// t < scratch.maxThreads.
+
+export const META_SECTION = 'accelc';
+export const META_FORMAT = 1;
+
+export interface TensorMeta {
+  name: string;
+  dtype: string;        // ONNX-style dtype name: 'float32', 'int64', ...
+  shape: number[];
+  offset: number;       // byte address in memory, contiguous row-major
+}
+
+export interface KernelMeta {
+  name: string;
+  ops: string[];
+  nodes: string[];
+  flops: number;
+  bytes: number;
+}
+
+export interface ModuleMeta {
+  format: number;
+  name: string;
+  compiler: string;     // accelc version that produced it
+  inputs: TensorMeta[];
+  outputs: TensorMeta[];
+  kernels: KernelMeta[];
+  memory: { pages: number; maxPages: number };
+  scratch: { offset: number; bytesPerThread: number; maxThreads: number };
+  weights: { bytes: number };
+  features: { simd: boolean; relaxedSimd: boolean };
+}
