@@ -23,11 +23,11 @@ import { epilogueOf } from '../epilogue.js';
 export const lowerConv: OpLowerer = (node, ctx) => {
   const x = ctx.buf(node.inputs[0]);
   const wData = ctx.constOf(node.inputs[1]);
-  const w = ctx.buf(node.inputs[1]);
+  const wShape = ctx.graph.values.get(node.inputs[1])!.shape as number[];
   if (x.shape.length !== 4) throw new AccelcError({ code: 'E_UNSUPPORTED', message: `only 2-D convolution is supported (input rank ${x.shape.length})`, node: node.name, op: node.op, model: ctx.modelName });
   if (!wData) throw new AccelcError({ code: 'E_UNSUPPORTED', message: 'convolution weights must be constant', node: node.name, op: node.op, model: ctx.modelName });
   const [N, C, H, W] = x.shape;
-  const [M, Cg, KH, KW] = w.shape;
+  const [M, Cg, KH, KW] = wShape;
   const group = (node.attrs.group as number | undefined) ?? 1;
   const g = geometry2d(node, H, W, [KH, KW]);
   const out = ctx.buf(node.outputs[0]);
@@ -35,8 +35,8 @@ export const lowerConv: OpLowerer = (node, ctx) => {
   const epi: Epi = (acc, idx) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [idx[1]])) : acc, idx);
   const flops = 2 * N * M * g.oh * g.ow * Cg * KH * KW;
   if (group === 1) return convGemm(node, ctx, x, Float32Array.from(wData as Float32Array), g, [N, C, H, W], M, out, bias);
-  if (group === C && M === C && Cg === 1) return withFlops(convDirect(node, ctx, x, w, g, out, epi, true), flops);
-  return withFlops(convDirect(node, ctx, x, w, g, out, epi, false, group), flops);
+  if (group === C && M === C && Cg === 1) return withFlops(convDirect(node, ctx, x, ctx.buf(node.inputs[1]), g, out, epi, true), flops);
+  return withFlops(convDirect(node, ctx, x, ctx.buf(node.inputs[1]), g, out, epi, false, group), flops);
 };
 
 function withFlops(ks: LoweredKernel[], flops: number): LoweredKernel[] {

@@ -6,6 +6,7 @@ import { add, c, f, load, mul, bin } from '../../ir/loop.js';
 import type { OpLowerer } from '../context.js';
 import { gemmKernel } from '../gemm-stage.js';
 import { broadcastIndex } from '../index-math.js';
+import { epilogueOf } from '../epilogue.js';
 
 export const lowerGemm: OpLowerer = (node, ctx) => {
   const a = ctx.buf(node.inputs[0]);
@@ -13,15 +14,10 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   const alpha = (node.attrs.alpha as number | undefined) ?? 1, beta = (node.attrs.beta as number | undefined) ?? 1;
   const [M, K] = transA ? [a.shape[1], a.shape[0]] : a.shape;
   const bConst = ctx.constOf(node.inputs[1]);
-  let bb = ctx.buf(node.inputs[1]);
-  const N = transB ? bb.shape[0] : bb.shape[1];
-  let bScaled = false;
-  if (bConst) {
-    const p = new Float32Array(K * N);
-    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) p[k * N + j] = alpha * Number(transB ? bConst[j * K + k] : bConst[k * N + j]);
-    bb = ctx.weight(`${node.name}.bpack`, 'f32', [K, N], p);
-    bScaled = true;
-  }
+  const bShape = ctx.graph.values.get(node.inputs[1])!.shape as number[];
+  const N = transB ? bShape[0] : bShape[1];
+  const bScaled = !!bConst;
+  const bb = bConst ? ctx.weight(`${node.name}.bpack`, 'f32', [K, N], packB(bConst, K, N, transB, alpha)) : ctx.buf(node.inputs[1]);
   const cb = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const out = ctx.buf(node.outputs[0]);
   const bT = transB && !bConst;
@@ -37,10 +33,17 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
         const term = load(cb.name, idx);
         e = add(e, beta === 1 ? term : mul(term, f(beta)));
       }
-      return e;
+      return epilogueOf(node, ctx, e, [i, j], [M, N]);
     },
   })];
 };
+
+/** B as [K][N] row-major with alpha folded in. */
+function packB(b: ArrayLike<number | bigint>, K: number, N: number, transB: boolean, alpha: number): Float32Array {
+  const p = new Float32Array(K * N);
+  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) p[k * N + j] = alpha * Number(transB ? b[j * K + k] : b[k * N + j]);
+  return p;
+}
 
 export const lowerMatMul: OpLowerer = (node, ctx) => {
   const a = ctx.buf(node.inputs[0]), b = ctx.buf(node.inputs[1]), out = ctx.buf(node.outputs[0]);
@@ -71,5 +74,6 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
     name: node.name, out: ctx.view(out, [Bt, M, N]), batch: Bt, M, N, K,
     a: (bi, _ib, _ii, i, k) => load(av.name, [aBt === 1 ? c(0) : batchOf(aS, bi), i, k]),
     b: (bi, k, j) => load(bv.name, [bBt === 1 ? c(0) : batchOf(bS, bi), k, j]),
+    epilogue: (acc, bi, i, j) => epilogueOf(node, ctx, acc, [bi, i, j], [Bt, M, N]),
   })];
 };

@@ -1,0 +1,54 @@
+// `accelc model.onnx -o model.wasm`: compile, write the module, print a one-line summary.
+
+import { access } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { fail } from '../../errors.js';
+import { writeFileBytes } from '../../../runtime/platform.js';
+import { flagBool, flagInt, flagList, flagString, parseShapes } from '../args.js';
+import type { Command } from '../command.js';
+import type { CompileOptions } from '../../compile.js';
+
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'compile an ONNX model to a WebAssembly module (the default command)',
+  usage: 'accelc [compile] model.onnx [-o model.wasm] [--shape NAME=1x3x224x224] [--relaxed-simd] [--disable-pass P] [--dump-after P]',
+  flags: [
+    { name: 'output', short: 'o', kind: 'string', value: 'FILE', help: 'where to write the module (default: the model path with .wasm)' },
+    { name: 'shape', kind: 'string', multiple: true, value: 'NAME=DIMS', help: 'fix the shape of an input, e.g. input=1x3x224x224' },
+    { name: 'relaxed-simd', kind: 'boolean', help: 'use relaxed SIMD (faster; the engine must support it)' },
+    { name: 'max-threads', kind: 'int', help: 'the most threads the module will be run on (default 16)' },
+    { name: 'disable-pass', kind: 'string', multiple: true, value: 'PASS', help: 'skip a graph pass' },
+    { name: 'dump-after', kind: 'string', multiple: true, value: 'PASS', help: "print the IR after a pass ('lower' for the loop IR) to stdout" },
+  ],
+  async run(args, ctx) {
+    if (args.positionals.length !== 1) fail('E_USAGE', `compile takes one model, got ${args.positionals.length}: ${this.usage}`);
+    const model = args.positionals[0]!;
+    if (!/\.onnx$/i.test(model)) fail('E_USAGE', `expected an .onnx model, got '${model}'`);
+    const output = flagString(args, 'output') ?? model.replace(/\.onnx$/i, '.wasm');
+    const dumpAfter = flagList(args, 'dump-after');
+    const options: CompileOptions = {
+      modelName: basename(model).replace(/\.onnx$/i, ''),
+      shapes: parseShapes(flagList(args, 'shape')),
+      relaxedSimd: flagBool(args, 'relaxed-simd'),
+      maxThreads: args.flags.has('max-threads') ? flagInt(args, 'max-threads', 16, 1) : undefined,
+      disablePasses: flagList(args, 'disable-pass'),
+      dumpAfter,
+      log: dumpAfter.length > 0 ? ctx.out : ctx.verbose ? ctx.err : undefined,
+    };
+    await access(model).catch(() => fail('E_FILE', `cannot read '${model}': no such file or directory`));
+    const { compile } = await import('../../compile.js');
+    const started = performance.now();
+    const result = await compile(model, options);
+    const ms = performance.now() - started;
+    for (const w of result.warnings) ctx.err(`accelc: warning: ${w}`);
+    await writeFileBytes(output, result.wasm);
+    const { meta } = result;
+    ctx.out(`${output}: ${meta.kernels.length} kernels, ${mb(meta.weights.bytes)} MB weights, ` +
+      `${mb(result.wasm.length)} MB wasm, compiled in ${Math.round(ms)} ms`);
+    return 0;
+  },
+};
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(2);
+}

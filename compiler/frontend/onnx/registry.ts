@@ -1,0 +1,62 @@
+// The operator table: (op, opset range) -> OpSchema, for the default ONNX domain.
+
+import type { OpSchema } from './op-schema.js';
+import { batchNormSchemas } from './ops/batch-norm.js';
+import { binarySchemas } from './ops/binary.js';
+import { castSchemas } from './ops/cast.js';
+import { clipSchemas } from './ops/clip.js';
+import { concatSchemas } from './ops/concat.js';
+import { constantOfShapeSchemas } from './ops/constant-of-shape.js';
+import { convSchemas } from './ops/conv.js';
+import { expandSchemas } from './ops/expand.js';
+import { flattenSchemas } from './ops/flatten.js';
+import { gatherSchemas } from './ops/gather.js';
+import { gemmSchemas } from './ops/gemm.js';
+import { globalPoolSchemas } from './ops/global-pool.js';
+import { identitySchemas } from './ops/identity.js';
+import { matmulSchemas } from './ops/matmul.js';
+import { padSchemas } from './ops/pad.js';
+import { poolSchemas } from './ops/pool.js';
+import { rangeSchemas } from './ops/range.js';
+import { reduceSchemas } from './ops/reduce.js';
+import { reshapeSchemas } from './ops/reshape.js';
+import { shapeSchemas } from './ops/shape-op.js';
+import { sliceSchemas } from './ops/slice.js';
+import { softmaxSchemas } from './ops/softmax.js';
+import { squeezeSchemas } from './ops/squeeze.js';
+import { transposeSchemas } from './ops/transpose.js';
+import { unarySchemas } from './ops/unary.js';
+import { whereSchemas } from './ops/where.js';
+
+export { lookupOp, isDefaultDomain, ALL_SCHEMAS };
+
+const ALL_SCHEMAS: readonly OpSchema[] = [
+  ...batchNormSchemas, ...binarySchemas, ...castSchemas, ...clipSchemas, ...concatSchemas,
+  ...constantOfShapeSchemas, ...convSchemas, ...expandSchemas, ...flattenSchemas, ...gatherSchemas,
+  ...gemmSchemas, ...globalPoolSchemas, ...identitySchemas, ...matmulSchemas, ...padSchemas,
+  ...poolSchemas, ...rangeSchemas, ...reduceSchemas, ...reshapeSchemas, ...shapeSchemas,
+  ...sliceSchemas, ...softmaxSchemas, ...squeezeSchemas, ...transposeSchemas, ...unarySchemas,
+  ...whereSchemas,
+];
+
+const BY_OP = new Map<string, OpSchema[]>();
+for (const s of ALL_SCHEMAS) {
+  const list = BY_OP.get(s.op) ?? [];
+  for (const other of list) {
+    if (s.since <= (other.until ?? Infinity) && other.since <= (s.until ?? Infinity)) {
+      throw new Error(`registry: ${s.op} schemas overlap (since ${s.since} and ${other.since})`);
+    }
+  }
+  list.push(s);
+  BY_OP.set(s.op, list);
+}
+
+function isDefaultDomain(domain: string): boolean {
+  return domain === '' || domain === 'ai.onnx';
+}
+
+/** The schema implementing `op` at `opset` of the default domain, if any. */
+function lookupOp(op: string, domain: string, opset: number): OpSchema | undefined {
+  if (!isDefaultDomain(domain)) return undefined;
+  return BY_OP.get(op)?.find((s) => s.since <= opset && opset <= (s.until ?? Infinity));
+}
