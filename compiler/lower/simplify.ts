@@ -67,7 +67,7 @@ function binRules(e: Extract<Expr, { k: 'bin' }>, s: Scope): Expr | undefined {
   if (ta.t !== 'i32') return undefined;
   if ((e.op === 'div' || e.op === 'rem') && isConst(b) && Number(b.v) > 0) {
     const m = Number(b.v);
-    if (m === 1) return e.op === 'div' ? e.a : widen(c(0), lanes, s);
+    if (m === 1) return e.op === 'div' ? widen(e.a, lanes, s) : widen(c(0), lanes, s);
     const dm = divModConst(linearize(e.a, s), m, s);
     if (dm) return rebuild(e.op === 'div' ? dm.div : dm.rem);
     return undefined;
@@ -75,17 +75,18 @@ function binRules(e: Extract<Expr, { k: 'bin' }>, s: Scope): Expr | undefined {
   const ba = bounds(e.a, s), bb = bounds(e.b, s);
   const same = printExpr(e.a) === printExpr(e.b);
   const decided = (v: boolean) => widen(c(v ? 1 : 0), lanes, s);
+  const A = widen(e.a, lanes, s), B = widen(e.b, lanes, s);
   switch (e.op) {
-    case 'min': if (same || (ba && bb && ba[1] <= bb[0])) return e.a; if (ba && bb && bb[1] <= ba[0]) return e.b; break;
-    case 'max': if (same || (ba && bb && ba[0] >= bb[1])) return e.a; if (ba && bb && bb[0] >= ba[1]) return e.b; break;
+    case 'min': if (same || (ba && bb && ba[1] <= bb[0])) return A; if (ba && bb && bb[1] <= ba[0]) return B; break;
+    case 'max': if (same || (ba && bb && ba[0] >= bb[1])) return A; if (ba && bb && bb[0] >= ba[1]) return B; break;
     case 'lt': if (ba && bb && ba[1] < bb[0]) return decided(true); if (same || (ba && bb && ba[0] >= bb[1])) return decided(false); break;
     case 'le': if (same || (ba && bb && ba[1] <= bb[0])) return decided(true); if (ba && bb && ba[0] > bb[1]) return decided(false); break;
     case 'gt': if (ba && bb && ba[0] > bb[1]) return decided(true); if (same || (ba && bb && ba[1] <= bb[0])) return decided(false); break;
     case 'ge': if (same || (ba && bb && ba[0] >= bb[1])) return decided(true); if (ba && bb && ba[1] < bb[0]) return decided(false); break;
     case 'eq': if (same) return decided(true); if (ba && bb && (ba[1] < bb[0] || bb[1] < ba[0])) return decided(false); break;
     case 'ne': if (same) return decided(false); if (ba && bb && (ba[1] < bb[0] || bb[1] < ba[0])) return decided(true); break;
-    case 'and': if (isConst(b) && b.v === -1) return e.a; if (isConst(b) && b.v === 0) return widen(c(0), lanes, s); break;
-    case 'or': case 'xor': case 'shl': case 'shr': if (isConst(b) && b.v === 0) return e.a; break;
+    case 'and': if (isConst(b) && b.v === -1) return A; if (isConst(b) && b.v === 0) return widen(c(0), lanes, s); break;
+    case 'or': case 'xor': case 'shl': case 'shr': if (isConst(b) && b.v === 0) return A; break;
     default: break;
   }
   return undefined;

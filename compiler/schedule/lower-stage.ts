@@ -22,7 +22,8 @@ export function lowerState(s: StageState): Stmt {
   const guards = guardConds(s, values);
   const body = substitute(def.body, values);
   const outIdx = (def.outIndex ?? def.axes.map((a) => v(a.name))).map((e) => substitute(e, values));
-  const epi = (x: Expr) => (def.epilogue ? substitute(def.epilogue, new Map([[ACC, x]])) : x);
+  const epilogue = def.epilogue && substitute(def.epilogue, values);
+  const epi = (x: Expr) => (epilogue ? substitute(epilogue, new Map([[ACC, x]])) : x);
   const spatial = s.leaves.filter((l) => !l.reduce);
 
   if (!def.reduce) return nest(s.leaves, guarded(guards, s.leaves, store(def.out, outIdx, epi(body))));

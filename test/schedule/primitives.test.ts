@@ -63,6 +63,13 @@ describe('schedule primitives', () => {
     expect(Math.min(...arrays.get('C')!.data)).toBe(0);
   });
 
+  it('the epilogue sees the axes of the element it stores', () => {
+    const def = { ...matmul(5, 9, 2), epilogue: { k: 'bin' as const, op: 'add' as const, a: { k: 'var' as const, name: '$acc' }, b: load('bias', [v('i')]) } };
+    const arrays: Arrays = new Map([['A', array('A', [5, 2], () => 0)], ['B', array('B', [2, 9], () => 0)], ['C', array('C', [5, 9])], ['bias', array('bias', [5], (i) => i + 1)]]);
+    run(lowerStage(def, tile('shift')), arrays);
+    expect(Array.from(arrays.get('C')!.data.filter((_, k) => k % 9 === 8))).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('a schedule prints one primitive per line', () => {
     expect(printSchedule(tile('shift')).split('\n')).toHaveLength(tile('shift').length);
     expect(printSchedule(tile('shift'))).toContain('split(i, 4) -> io, ii [shift]');

@@ -1,0 +1,107 @@
+// Statements of a lowered kernel -> the body of `kernel_<i>(tid, nthreads)`.
+// Loops count up from their start with the pointer IVs of address.ts; a 'parallel' loop runs the
+// chunk [min + tid*chunk, min + min(extent, (tid+1)*chunk)), chunk = ceil(extent / nthreads).
+// lets and register buffers become locals.
+
+import type { Kernel, Program, Stmt } from '../../ir/loop.js';
+import { regTypeOf } from '../../ir/loop.js';
+import { bounds } from '../../ir/affine.js';
+import { isRegisterBuf } from '../../lower/registerize.js';
+import { KernelCtx, valType, type EmitOptions } from './context.js';
+import type { Ref, WasmModule } from './module.js';
+import type { MathLib } from './math.js';
+import { enterLoop } from './address.js';
+import { emitScalar, truthy } from './expr.js';
+import { emitVector, asValue } from './simd.js';
+import { emitStore } from './memory.js';
+
+export { emitKernel };
+
+/** Add function `name` (params tid, nthreads) running the lowered kernel. */
+function emitKernel(w: WasmModule, math: MathLib, program: Program, k: Kernel, name: string, opts: EmitOptions): void {
+  const fn = w.fn(['i32', 'i32']);
+  const ctx = new KernelCtx(w, fn, program, k, math, opts);
+  w.addFunction(name, fn, 'none', emitStmt(ctx, k.body));
+}
+
+function emitStmt(ctx: KernelCtx, s: Stmt): Ref {
+  const w = ctx.w;
+  switch (s.k) {
+    case 'store': return emitStore(ctx, s);
+    case 'seq': return s.body.length === 0 ? w.nop() : w.block(null, s.body.map((b) => emitStmt(ctx, b)));
+    case 'if': {
+      if (ctx.scope.type(s.cond).lanes > 1) ctx.fail('if on a vector condition');
+      return w.if(truthy(ctx, s.cond), emitStmt(ctx, s.then), s.else && emitStmt(ctx, s.else));
+    }
+    case 'let': {
+      const t = ctx.scope.type(s.value);
+      const value = t.lanes > 1 ? asValue(ctx, emitVector(ctx, s.value)) : emitScalar(ctx, s.value);
+      const local = ctx.local(valType(t));
+      const undo = ctx.bindVar(s.v, local, { type: t, range: t.t === 'i32' && t.lanes === 1 ? bounds(s.value, ctx.scope) : undefined });
+      const body = emitStmt(ctx, s.body);
+      undo();
+      return w.block(null, [ctx.fn.set(local, value), body]);
+    }
+    case 'alloc': {
+      const b = s.buf;
+      if (!isRegisterBuf(b)) ctx.fail(`local buffer '${b.name}' of shape [${b.shape}] was not registerized`);
+      const local = ctx.local(b.shape.length === 0 ? regTypeOf(b.dtype) : 'v128');
+      const oldReg = ctx.regs.get(b.name);
+      ctx.regs.set(b.name, local);
+      const undoBuf = ctx.scope.bindBuf(b);
+      const body = emitStmt(ctx, s.body);
+      undoBuf();
+      if (oldReg === undefined) ctx.regs.delete(b.name); else ctx.regs.set(b.name, oldReg);
+      return body;
+    }
+    case 'for': return emitFor(ctx, s);
+  }
+}
+
+function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
+  const w = ctx.w, fn = ctx.fn;
+  const parallel = s.kind === 'parallel' && !ctx.inParallel;
+  const constMin = s.min.k === 'const' ? Number(s.min.v) : undefined;
+  const constExt = s.extent.k === 'const' ? Number(s.extent.v) : undefined;
+  const pre: Ref[] = [];
+  const i = ctx.local('i32'), end = ctx.local('i32');
+  if (parallel) {
+    const ext = ctx.local('i32'), chunk = ctx.local('i32'), lo = ctx.local('i32');
+    const tid = () => fn.get(0), nthreads = () => fn.get(1);
+    pre.push(fn.set(ext, emitScalar(ctx, s.extent)), fn.set(lo, emitScalar(ctx, s.min)));
+    pre.push(fn.set(chunk, w.binary('i32.div_u', w.binary('i32.sub', w.binary('i32.add', fn.get(ext), nthreads()), w.i32(1)), nthreads())));
+    pre.push(fn.set(i, w.binary('i32.add', fn.get(lo), w.binary('i32.mul', tid(), fn.get(chunk)))));
+    const hi = w.binary('i32.mul', w.binary('i32.add', tid(), w.i32(1)), fn.get(chunk));
+    const capped = ctx.twice(hi, 'i32');
+    pre.push(fn.set(end, w.binary('i32.add', fn.get(lo), w.select(w.binary('i32.lt_s', fn.get(ext), capped.get()), fn.get(ext), capped.first))));
+  } else {
+    pre.push(fn.set(i, emitScalar(ctx, s.min)));
+    pre.push(fn.set(end, constMin !== undefined && constExt !== undefined ? w.i32(constMin + constExt) : w.binary('i32.add', fn.get(i), emitScalar(ctx, s.extent))));
+  }
+  const start = ctx.local('i32');
+  pre.push(fn.set(start, fn.get(i)));
+  const { frame, inits } = enterLoop(ctx, s.v, () => fn.get(start), s.body);
+
+  const range: [number, number] | undefined = constMin !== undefined && constExt !== undefined && constExt > 0 ? [constMin, constMin + constExt - 1] : undefined;
+  const undo = ctx.bindVar(s.v, i, { type: { t: 'i32', lanes: 1 }, range });
+  const wasParallel = ctx.inParallel;
+  ctx.inParallel ||= parallel;
+  ctx.frames.push(frame);
+  const body = emitStmt(ctx, s.body);
+  ctx.frames.pop();
+  ctx.inParallel = wasParallel;
+  undo();
+
+  const label = w.label('L');
+  const steps = [...frame.ivs.values()].filter((iv) => iv.step !== 0)
+    .map((iv) => fn.set(iv.local, w.binary('i32.add', fn.get(iv.local), w.i32(iv.step))));
+  const loop = w.loop(label, w.block(null, [
+    body,
+    fn.set(i, w.binary('i32.add', fn.get(i), w.i32(1))),
+    ...steps,
+    w.br(label, w.binary('i32.lt_s', fn.get(i), fn.get(end))),
+  ]));
+  const runs = w.block(null, [...inits, loop]);
+  const alwaysRuns = !parallel && constExt !== undefined && constExt > 0;
+  return w.block(null, [...pre, alwaysRuns ? runs : w.if(w.binary('i32.lt_s', fn.get(i), fn.get(end)), runs)]);
+}

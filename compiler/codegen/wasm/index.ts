@@ -1,0 +1,114 @@
+// The wasm backend: a Program -> one .wasm module (ABI in runtime/meta.ts).
+//   kernel_<i>(tid, nthreads)  one function per kernel, after the lowering pipeline
+//   run()                      every kernel in order on one thread
+//   init()                     memory.init of each weight storage from its passive segment
+// Memory is imported (env.memory, shared) and sized for every storage plus per-thread scratch
+// for maxThreads threads. The module metadata travels in the custom section META_SECTION.
+
+import type { Program } from '../../ir/loop.js';
+import { SCALAR_BYTES } from '../../ir/loop.js';
+import type { ModuleMeta } from '../../../runtime/meta.js';
+import { META_FORMAT, META_SECTION } from '../../../runtime/meta.js';
+import { AccelcError } from '../../errors.js';
+import { lowerKernel, type LowerOptions } from '../../lower/pipeline.js';
+import { WasmModule, watOf } from './module.js';
+import { MathLib } from './math.js';
+import { emitKernel } from './emit.js';
+
+export { emitWasm, memoryLayout };
+export type { EmitWasmOptions, EmitWasmResult, MemoryLayout };
+
+interface EmitWasmOptions {
+  relaxedSimd?: boolean;
+  maxThreads?: number;
+  optimize?: boolean;
+  compilerVersion?: string;
+  /** Lowering pipeline options: --dump-after, IR verification between passes. */
+  lowering?: LowerOptions;
+}
+
+interface EmitWasmResult { wasm: Uint8Array; meta: ModuleMeta; text?: () => string }
+
+interface MemoryLayout {
+  pages: number;
+  maxPages: number;
+  scratch: { offset: number; bytesPerThread: number; maxThreads: number };
+  weightBytes: number;
+}
+
+const PAGE = 65536, MAX_PAGES = 65536;
+
+/**
+ * Memory size and the scratch layout. Thread t's copy of a scratch storage s lives at
+ * s.offset + t * stride, stride = the span of all scratch storages (for a single scratch
+ * storage that is its byte size), so threads never overlap whatever the planner's layout.
+ */
+function memoryLayout(p: Program, maxThreads: number): MemoryLayout {
+  const all = [...p.storages.values()];
+  for (const s of all) if (s.offset < 0) throw new AccelcError({ code: 'E_CODEGEN', message: `storage '${s.name}' has no address (run the memory planner first)`, model: p.name });
+  const scratch = all.filter((s) => s.region === 'scratch');
+  const staticEnd = Math.max(1024, ...all.filter((s) => s.region !== 'scratch').map((s) => s.offset + s.bytes));
+  const offset = scratch.length ? Math.min(...scratch.map((s) => s.offset)) : staticEnd;
+  const stride = scratch.length ? Math.max(...scratch.map((s) => s.offset + s.bytes)) - offset : 0;
+  const needed = Math.max(staticEnd, offset + stride * maxThreads);
+  const pages = Math.max(1, Math.ceil(needed / PAGE));
+  if (pages > MAX_PAGES) throw new AccelcError({ code: 'E_CODEGEN', message: `the model needs ${needed} bytes of memory, more than 4 GiB`, model: p.name });
+  const weightBytes = all.filter((s) => s.region === 'weight').reduce((a, s) => a + s.bytes, 0);
+  return { pages, maxPages: Math.min(MAX_PAGES, Math.max(pages, pages * 2)), scratch: { offset, bytesPerThread: stride, maxThreads }, weightBytes };
+}
+
+function emitWasm(program: Program, opts: EmitWasmOptions = {}): EmitWasmResult {
+  const relaxedSimd = !!opts.relaxedSimd, maxThreads = opts.maxThreads ?? 16;
+  const layout = memoryLayout(program, maxThreads);
+  const w = new WasmModule();
+  try {
+    w.setFeatures({ relaxedSimd });
+    const weights = [...program.storages.values()].filter((s) => s.region === 'weight' && s.data && s.data.length > 0);
+    const segments = weights.map((s, i) => ({ name: `w${i}`, data: s.data!.subarray(0, Math.min(s.data!.length, s.bytes)) }));
+    w.importSharedMemory(layout.pages, layout.maxPages, segments);
+
+    const math = new MathLib(w);
+    program.kernels.forEach((k, i) => {
+      const lowered = lowerKernel(k, program, opts.lowering);
+      emitKernel(w, math, program, lowered, `kernel_${i}`, { relaxedSimd, scratchStride: layout.scratch.bytesPerThread });
+      w.exportFunction(`kernel_${i}`);
+    });
+    const none = w.fn([]);
+    w.addFunction('run', none, 'none', w.block(null, program.kernels.map((_, i) => w.call(`kernel_${i}`, [w.i32(0), w.i32(1)], 'none'))));
+    w.exportFunction('run');
+    const init = segments.flatMap((seg, i) => [w.memoryInit(seg.name, weights[i].offset, seg.data.length), w.dataDrop(seg.name)]);
+    w.addFunction('init', w.fn([]), 'none', w.block(null, init));
+    w.exportFunction('init');
+
+    if (!w.validate()) throw new AccelcError({ code: 'E_CODEGEN', message: 'the generated module does not validate', model: program.name });
+    if (opts.optimize !== false) w.optimize(3, 0);
+
+    const meta = moduleMeta(program, layout, relaxedSimd, opts.compilerVersion ?? '0.0.0');
+    w.addCustomSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)));
+    const wasm = w.emitBinary();
+    return { wasm, meta, text: () => watOf(wasm, relaxedSimd) };
+  } finally {
+    w.dispose();
+  }
+}
+
+function moduleMeta(p: Program, layout: MemoryLayout, relaxedSimd: boolean, compiler: string): ModuleMeta {
+  const tensor = (io: Program['inputs'][number]) => {
+    const b = p.bufs.get(io.buf);
+    if (!b) throw new AccelcError({ code: 'E_CODEGEN', message: `I/O '${io.name}' names unknown buffer '${io.buf}'`, model: p.name });
+    const st = p.storages.get(b.storage)!;
+    return { name: io.name, dtype: io.dtype, shape: io.shape, offset: st.offset + b.offset * SCALAR_BYTES[b.dtype] };
+  };
+  return {
+    format: META_FORMAT,
+    name: p.name,
+    compiler,
+    inputs: p.inputs.map(tensor),
+    outputs: p.outputs.map(tensor),
+    kernels: p.kernels.map((k) => ({ name: k.name, ops: k.ops, nodes: k.nodes, flops: k.flops, bytes: k.bytes })),
+    memory: { pages: layout.pages, maxPages: layout.maxPages },
+    scratch: layout.scratch,
+    weights: { bytes: layout.weightBytes },
+    features: { simd: true, relaxedSimd },
+  };
+}

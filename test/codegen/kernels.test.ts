@@ -1,0 +1,245 @@
+// End-to-end numerics of the backend on small hand-built kernels: emit, instantiate, run, compare
+// with the same computation in JS.
+
+import { describe, it, expect } from 'vitest';
+import type { Expr, Stmt } from '../../compiler/ir/loop.js';
+import { c, f, v, add, mul, sub, max, bin, load, store, seq, loop } from '../../compiler/ir/loop.js';
+import { META_SECTION } from '../../runtime/meta.js';
+import { emitWasm } from '../../compiler/codegen/wasm/index.js';
+import { ProgramBuilder, localBuf, instantiate, randoms } from './helpers.js';
+
+const cast = (t: 'f32' | 'i32' | 'i64', a: Expr): Expr => ({ k: 'cast', t, a });
+const select = (cond: Expr, a: Expr, b: Expr): Expr => ({ k: 'select', c: cond, a, b });
+
+describe('elementwise', () => {
+  it('vectorizes with a scalar tail and a broadcast operand', () => {
+    const R = 3, C = 10;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [R, C]), Bv = pb.buf('B', 'f32', [C]), S = pb.buf('S', 'f32', [R]), O = pb.buf('O', 'f32', [R, C]);
+    const ij = [v('i'), v('j')];
+    pb.kernel('ew', loop('i', R, loop('j', C,
+      store('O', ij, mul(max(add(load('A', ij), f(1)), f(0)), add(load('B', [v('j')]), load('S', [v('i')])))), 'vectorize')));
+    const inst = instantiate(pb.program());
+    const a = randoms(R * C, 3), b = randoms(C, 4), s = randoms(R, 5);
+    inst.f32(A).set(a); inst.f32(Bv).set(b); inst.f32(S).set(s);
+    inst.exports.run();
+    const o = inst.f32(O);
+    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++)
+      expect(o[i * C + j]).toBe(Math.fround(Math.fround(Math.max(Math.fround(a[i * C + j] + 1), 0)) * Math.fround(b[j] + s[i])));
+    const text = inst.text!();
+    expect(text).toContain('v128.load32_splat');
+    expect(text).toContain('f32x4.max');
+  });
+
+  it('splits a long vectorized loop into a loop of vector bodies', () => {
+    const N = 64 + 3;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [N]), O = pb.buf('O', 'f32', [N]);
+    pb.kernel('neg', loop('i', N, store('O', [v('i')], { k: 'un', op: 'neg', a: load('A', [v('i')]) }), 'vectorize'));
+    const inst = instantiate(pb.program());
+    const a = randoms(N, 9);
+    inst.f32(A).set(a);
+    inst.exports.run();
+    expect(Array.from(inst.f32(O))).toEqual(Array.from(a).map((x) => -x));
+  });
+
+  it('selects on vector comparisons and stores masks as 0/1', () => {
+    const N = 12;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [N]), O = pb.buf('O', 'f32', [N]), M = pb.buf('M', 'u8', [N]), M2 = pb.buf('M2', 'u8', [N]);
+    const x = load('A', [v('i')]);
+    const body = seq(
+      store('O', [v('i')], select(bin('gt', x, f(0)), x, mul(x, f(0.125)))),
+      store('M', [v('i')], bin('and', bin('lt', x, f(0.5)), bin('ge', x, f(-0.5)))),
+    );
+    pb.kernel('leaky', loop('i', N, body, 'vectorize'));
+    pb.kernel('mask-scalar', loop('i', N, store('M2', [v('i')], bin('and', bin('lt', x, f(0.5)), bin('ge', x, f(-0.5))))));
+    const inst = instantiate(pb.program());
+    const a = randoms(N, 11);
+    inst.f32(A).set(a);
+    inst.exports.run();
+    const o = inst.f32(O), m = inst.view(M, Uint8Array), m2 = inst.view(M2, Uint8Array);
+    for (let i = 0; i < N; i++) {
+      expect(o[i]).toBe(a[i] > 0 ? a[i] : Math.fround(a[i] * 0.125));
+      expect(m[i]).toBe(a[i] < 0.5 && a[i] >= -0.5 ? 1 : 0);
+      expect(m2[i]).toBe(m[i]);
+    }
+  });
+
+  it('does integer div/rem/shifts lane by lane and casts', () => {
+    const N = 8;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'i32', [N]), Bb = pb.buf('B', 'i32', [N]), O = pb.buf('O', 'i32', [N]), F = pb.buf('F', 'f32', [N]);
+    const a = load('A', [v('i')]), b = load('B', [v('i')]);
+    pb.kernel('int', loop('i', N, seq(
+      store('O', [v('i')], add(add(bin('div', a, b), bin('rem', a, b)), bin('shr', a, bin('and', b, c(7))))),
+      store('F', [v('i')], add(cast('f32', a), cast('f32', cast('i32', mul(cast('f32', b), f(2.75)))))),
+    ), 'vectorize'));
+    const inst = instantiate(pb.program());
+    const av = [-100, 77, 5, -9, 1000, 3, -2147483647, 64], bv = [7, -3, 2, 4, 9, 1, 3, -5];
+    inst.i32(A).set(av); inst.i32(Bb).set(bv);
+    inst.exports.run();
+    for (let i = 0; i < N; i++) {
+      expect(inst.i32(O)[i]).toBe((((av[i] / bv[i]) | 0) + (av[i] % bv[i]) + (av[i] >> (bv[i] & 7))) | 0);
+      expect(inst.f32(F)[i]).toBe(Math.fround(Math.fround(av[i]) + Math.trunc(bv[i] * 2.75)));
+    }
+  });
+});
+
+describe('memory access patterns', () => {
+  it('reduces with a local accumulator and across vector lanes', () => {
+    const R = 5, C = 8;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [R, C]), RowSum = pb.buf('RowSum', 'f32', [R]), ColSum = pb.buf('ColSum', 'f32', [C]);
+    const acc = localBuf('acc', 'f32', [1]);
+    pb.kernel('rows', loop('i', R, { k: 'alloc', buf: acc, body: seq(
+      store('acc', [c(0)], f(0)),
+      loop('j', C, store('acc', [c(0)], add(load('acc', [c(0)]), load('A', [v('i'), v('j')])))),
+      store('RowSum', [v('i')], load('acc', [c(0)])),
+    ) }));
+    pb.kernel('cols', seq(
+      loop('j', C, store('ColSum', [v('j')], f(0)), 'vectorize'),
+      loop('i', R, loop('j', C, store('ColSum', [v('j')], add(load('ColSum', [v('j')]), load('A', [v('i'), v('j')]))), 'vectorize')),
+    ));
+    const inst = instantiate(pb.program());
+    const a = randoms(R * C, 21);
+    inst.f32(A).set(a);
+    inst.exports.run();
+    for (let i = 0; i < R; i++) {
+      let s = 0; for (let j = 0; j < C; j++) s = Math.fround(s + a[i * C + j]);
+      expect(inst.f32(RowSum)[i]).toBe(s);
+    }
+    for (let j = 0; j < C; j++) {
+      let s = 0; for (let i = 0; i < R; i++) s = Math.fround(s + a[i * C + j]);
+      expect(inst.f32(ColSum)[j]).toBe(s);
+    }
+  });
+
+  it('gathers strided loads (transpose) and indexed loads, scatters indexed stores', () => {
+    const R = 6, C = 8;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [R, C]), T = pb.buf('T', 'f32', [C, R]);
+    const Idx = pb.buf('Idx', 'i32', [C]), G = pb.buf('G', 'f32', [C]), Sc = pb.buf('Sc', 'f32', [C]);
+    pb.kernel('transpose', loop('j', C, loop('i', R, store('T', [v('j'), v('i')], load('A', [v('i'), v('j')])), 'vectorize')));
+    pb.kernel('gather', loop('j', C, store('G', [v('j')], load('A', [c(1), load('Idx', [v('j')])])), 'vectorize'));
+    pb.kernel('scatter', loop('j', C, store('Sc', [load('Idx', [v('j')])], load('A', [c(2), v('j')])), 'vectorize'));
+    const inst = instantiate(pb.program());
+    const a = randoms(R * C, 31), idx = [3, 0, 7, 1, 6, 2, 5, 4];
+    inst.f32(A).set(a); inst.i32(Idx).set(idx);
+    inst.exports.run();
+    for (let j = 0; j < C; j++) for (let i = 0; i < R; i++) expect(inst.f32(T)[j * R + i]).toBe(a[i * C + j]);
+    for (let j = 0; j < C; j++) expect(inst.f32(G)[j]).toBe(a[C + idx[j]]);
+    for (let j = 0; j < C; j++) expect(inst.f32(Sc)[idx[j]]).toBe(a[2 * C + j]);
+    expect(inst.text!()).toContain('v128.load32_lane');
+  });
+
+  it('handles i64 (scalar fallback) and i8/u8/i16 loads that widen and stores that wrap', () => {
+    const N = 8;
+    const pb = new ProgramBuilder();
+    const A64 = pb.buf('A64', 'i64', [N]), B8 = pb.buf('B8', 'i8', [N]), U8 = pb.buf('U8', 'u8', [N]), S16 = pb.buf('S16', 'i16', [N]);
+    const O64 = pb.buf('O64', 'i64', [N]), O32 = pb.buf('O32', 'i32', [N]), W8 = pb.buf('W8', 'u8', [N]), W16 = pb.buf('W16', 'i16', [N]);
+    const i = [v('i')];
+    pb.kernel('i64', loop('i', N, store('O64', i, add(mul(load('A64', i), c(3, 'i64')), cast('i64', load('B8', i)))), 'vectorize'));
+    pb.kernel('narrow', loop('i', N, seq(
+      store('O32', i, add(add(load('B8', i), load('U8', i)), load('S16', i))),
+      store('W8', i, mul(load('U8', i), c(3))),
+      store('W16', i, mul(load('S16', i), c(5))),
+    ), 'vectorize'));
+    const inst = instantiate(pb.program());
+    const a64 = [1n, -2n, 3n ** 30n, -(2n ** 40n), 0n, 5n, 7n, -9n], b8 = [-128, 127, -1, 0, 5, -7, 100, -100];
+    const u8 = [255, 0, 128, 7, 200, 1, 99, 250], s16 = [-32768, 32767, -5, 1000, 0, -1, 12345, -12345];
+    inst.view(A64, BigInt64Array).set(a64); inst.view(B8, Int8Array).set(b8); inst.view(U8, Uint8Array).set(u8); inst.view(S16, Int16Array).set(s16);
+    inst.exports.run();
+    for (let k = 0; k < N; k++) {
+      expect(inst.view(O64, BigInt64Array)[k]).toBe(BigInt.asIntN(64, a64[k] * 3n + BigInt(b8[k])));
+      expect(inst.i32(O32)[k]).toBe(b8[k] + u8[k] + s16[k]);
+      expect(inst.view(W8, Uint8Array)[k]).toBe((u8[k] * 3) & 0xff);
+      expect(inst.view(W16, Int16Array)[k]).toBe(((s16[k] * 5) << 16) >> 16);
+    }
+  });
+
+  it('copies weights in init() and reports I/O offsets in the metadata', () => {
+    const pb = new ProgramBuilder();
+    const data = new Float32Array([1.5, -2, 3.25, 4, 5, 6, 7, 8.5]);
+    const W = pb.buf('W', 'f32', [8], 'weight', new Uint8Array(data.buffer));
+    const X = pb.buf('X', 'f32', [8]), Y = pb.buf('Y', 'f32', [8]);
+    pb.kernel('addw', loop('i', 8, store('Y', [v('i')], add(load('X', [v('i')]), load('W', [v('i')]))), 'vectorize'));
+    const p = pb.program('m', ['X'], ['Y']);
+    const { wasm, meta } = emitWasm(p, { compilerVersion: '9.9.9' });
+    expect(meta.inputs[0]).toEqual({ name: 'X', dtype: 'float32', shape: [8], offset: p.storages.get('X')!.offset });
+    expect(meta.outputs[0].offset).toBe(p.storages.get('Y')!.offset);
+    expect(meta.weights.bytes).toBe(32);
+    expect(meta.compiler).toBe('9.9.9');
+    const sections = WebAssembly.Module.customSections(new WebAssembly.Module(wasm), META_SECTION);
+    expect(JSON.parse(new TextDecoder().decode(sections[0]))).toEqual(meta);
+    const inst = instantiate(p);
+    expect(Array.from(inst.f32(W))).toEqual(Array.from(data));
+    inst.f32(X).set([1, 1, 1, 1, 1, 1, 1, 1]);
+    inst.exports.run();
+    expect(Array.from(inst.f32(Y))).toEqual(Array.from(data).map((x) => x + 1));
+  });
+});
+
+describe('addresses', () => {
+  it('handles negative constant parts, reversed indices, guards and vector lets', () => {
+    const N = 12;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [N]), D = pb.buf('D', 'f32', [N]), R = pb.buf('R', 'f32', [N]), G = pb.buf('G', 'f32', [N]);
+    const i = v('i');
+    pb.kernel('diff', loop('i', N - 1, store('D', [add(i, c(1))], sub(load('A', [add(i, c(1))]), load('A', [i])))));
+    pb.kernel('reverse', loop('i', N, { k: 'let', v: 't', value: mul(load('A', [sub(c(N - 1), i)]), f(3)),
+      body: store('R', [i], add(v('t'), v('t'))) }, 'vectorize'));
+    pb.kernel('guard', loop('o', 3, loop('i', 5, { k: 'if', cond: bin('lt', add(mul(v('o'), c(5)), i), c(N)),
+      then: store('G', [add(mul(v('o'), c(5)), i)], load('A', [sub(add(mul(v('o'), c(5)), i), c(0))])) })));
+    const inst = instantiate(pb.program());
+    const a = randoms(N, 51);
+    inst.f32(A).set(a);
+    inst.exports.run();
+    for (let k = 1; k < N; k++) expect(inst.f32(D)[k]).toBe(Math.fround(a[k] - a[k - 1]));
+    for (let k = 0; k < N; k++) expect(inst.f32(R)[k]).toBe(Math.fround(2 * Math.fround(a[N - 1 - k] * 3)));
+    expect(Array.from(inst.f32(G))).toEqual(Array.from(a));
+  });
+});
+
+describe('threads', () => {
+  it('runs the chunk of a parallel loop that belongs to each thread', () => {
+    const N = 10;
+    const pb = new ProgramBuilder();
+    const O = pb.buf('O', 'i32', [N]);
+    pb.kernel('par', loop('i', N, store('O', [v('i')], add(mul(v('i'), c(2)), c(1))), 'parallel'));
+    const inst = instantiate(pb.program());
+    const o = inst.i32(O);
+    inst.exports.kernel_0(1, 3);                  // chunk = 4: thread 1 does [4, 8)
+    expect(Array.from(o)).toEqual([0, 0, 0, 0, 9, 11, 13, 15, 0, 0]);
+    inst.exports.kernel_0(0, 3);
+    inst.exports.kernel_0(2, 3);
+    expect(Array.from(o)).toEqual(Array.from({ length: N }, (_, i) => 2 * i + 1));
+    o.fill(0);
+    inst.exports.kernel_0(5, 8);                  // chunk = 2: thread 5 does [10, 10): nothing
+    expect(Array.from(o)).toEqual(new Array(N).fill(0));
+  });
+
+  it('gives every thread its own scratch', () => {
+    const N = 8, P = 4;
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [P, N]), O = pb.buf('O', 'f32', [P]), Tmp = pb.buf('Tmp', 'f32', [N], 'scratch');
+    const body: Stmt = loop('p', P, seq(
+      loop('j', N, store('Tmp', [v('j')], mul(load('A', [v('p'), v('j')]), f(2))), 'vectorize'),
+      store('O', [v('p')], f(0)),
+      loop('j', N, store('O', [v('p')], add(load('O', [v('p')]), load('Tmp', [sub(c(N - 1), v('j'))])))),
+    ), 'parallel');
+    pb.kernel('scratch', body);
+    const p = pb.program();
+    const inst = instantiate(p, { maxThreads: 4 });
+    const a = randoms(P * N, 41);
+    inst.f32(A).set(a);
+    for (let t = 0; t < 4; t++) inst.exports.kernel_0(t, 4);
+    for (let q = 0; q < P; q++) {
+      let s = 0; for (let j = N - 1; j >= 0; j--) s = Math.fround(s + Math.fround(a[q * N + j] * 2));
+      expect(inst.f32(O)[q]).toBe(s);
+    }
+    // thread 3 wrote its scratch copy past thread 0's
+    const base = p.storages.get('Tmp')!.offset;
+    expect(new Float32Array(inst.memory.buffer, base + 3 * 32, N)[0]).toBe(Math.fround(a[3 * N] * 2));
+  });
+});

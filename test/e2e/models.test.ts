@@ -1,0 +1,40 @@
+// End to end on real models: compile, run, and compare with PyTorch's reference output and with
+// onnxruntime-node on the same input (max|diff| / max|ref| <= 1e-4).
+
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { InferenceSession } from '../../runtime/session.js';
+import { readNpz } from '../../runtime/npz.js';
+import { runOrtNode } from '../helpers/ort.js';
+import { compiled, hasModel, modelPath, MODELS_DIR, relError } from '../helpers/models.js';
+
+const MODELS = [
+  { name: 'mobilenet_v2', input: 'input', output: 'logits' },
+  { name: 'resnet18', input: 'input', output: 'logits' },
+  { name: 'squeezenet1_1', input: 'input', output: 'logits' },
+  { name: 'shufflenet_v2_x1_0', input: 'input', output: 'logits' },
+];
+
+describe('real models match PyTorch and onnxruntime-node', () => {
+  for (const m of MODELS) {
+    it.skipIf(!hasModel(m.name))(`${m.name}`, async () => {
+      const { wasm, meta } = await compiled(m.name);
+      const ref = await readNpz(join(MODELS_DIR, `${m.name}.ref.npz`));
+      const session = await InferenceSession.create(wasm);
+      try {
+        const feeds = { [m.input]: ref[m.input] };
+        const out = await session.run(feeds);
+        const ours = out[m.output];
+        expect(ours.dims).toEqual(ref[m.output].dims);
+        const vsTorch = relError(ours, ref[m.output]);
+        const ort = await runOrtNode(modelPath(m.name), feeds);
+        const vsOrt = relError(ours, ort[m.output]);
+        console.log(`${m.name}: ${meta.kernels.length} kernels, rel err vs torch ${vsTorch.toExponential(2)}, vs ort ${vsOrt.toExponential(2)}`);
+        expect(vsTorch).toBeLessThanOrEqual(1e-4);
+        expect(vsOrt).toBeLessThanOrEqual(1e-4);
+      } finally {
+        await session.release();
+      }
+    }, 120_000);
+  }
+});
