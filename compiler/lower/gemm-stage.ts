@@ -2,7 +2,9 @@
 // Gemm, MatMul):  out[b, i, j] = epilogue( sum_k A(b, i, k) * B(b, k, j) ).
 // Tile: MR rows (A broadcast, unrolled) x NR vectors of 4 columns (B vector loads), accumulated in
 // registers (cache_write) across the whole k loop, stored once through the epilogue.
-// Rows and columns past a multiple of the tile are handled by shifting the last tile inwards.
+// Rows and columns past a multiple of the tile are handled by shifting the last tile inwards
+// (row block ib covers rows min(ib*MR, M-MR) .., column tile jo columns min(jo*TN, N-TN) ..), so
+// operands can be prepacked per tile at compile time.
 
 import type { Buf, Expr } from '../ir/loop.js';
 import { bin, c, mul, v } from '../ir/loop.js';
@@ -20,15 +22,16 @@ export interface GemmSpec {
   batch: number; M: number; N: number; K: number;
   /** A element for row block `ib`, row-in-block `ii`, absolute row `i`. */
   a(b: Expr, ib: Expr, ii: Expr, i: Expr, k: Expr): Expr;
-  b(b: Expr, k: Expr, j: Expr): Expr;
+  /** B element for absolute column `j`, column tile `jo`, column-in-tile `jt` (for packed panels). */
+  b(b: Expr, k: Expr, j: Expr, jo: Expr, jt: Expr): Expr;
   /** Applied to the sum (variable ACC) with the batch, absolute row and column. */
   epilogue?(acc: Expr, b: Expr, i: Expr, j: Expr): Expr;
   tile?: GemmTile;
 }
 
-export const DEFAULT_TILE: GemmTile = { mr: 4, nr: 3 };
+export const DEFAULT_TILE: GemmTile = { mr: 4, nr: 2 };
 
-/** The rows of a block after the tail shift: min(ib*mr, M-mr) + ii. */
+/** The index of element `ii` of block `ib` after the tail shift: min(ib*mr, M-mr) + ii. */
 export function blockRow(ib: Expr, ii: Expr, mr: number, M: number): Expr {
   const base = M % mr === 0 ? mul(ib, c(mr)) : bin('min', mul(ib, c(mr)), c(M - mr));
   return bin('add', base, ii);
@@ -44,35 +47,31 @@ export function gemmTileFor(spec: GemmSpec): GemmTile {
 export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const { mr, nr } = gemmTileFor(spec);
   const vec = spec.N >= LANES;
-  const rowBlocks = Math.ceil(spec.M / mr);
+  const tn = vec ? nr * LANES : spec.N;
+  const rowBlocks = Math.ceil(spec.M / mr), colBlocks = Math.ceil(spec.N / tn);
   const i = blockRow(v('ib'), v('ii'), mr, spec.M);
+  const j = blockRow(v('jo'), v('jt'), tn, spec.N);
   const def: ComputeDef = {
     name: spec.name,
     out: spec.out.name,
     type: 'f32',
-    axes: [{ name: 'b', extent: spec.batch }, { name: 'ib', extent: rowBlocks }, { name: 'ii', extent: mr }, { name: 'j', extent: spec.N }],
+    axes: [{ name: 'b', extent: spec.batch }, { name: 'ib', extent: rowBlocks }, { name: 'ii', extent: mr }, { name: 'jo', extent: colBlocks }, { name: 'jt', extent: tn }],
     reduce: { op: 'sum', axes: [{ name: 'k', extent: spec.K }] },
-    body: mul(spec.a(v('b'), v('ib'), v('ii'), i, v('k')), spec.b(v('b'), v('k'), v('j'))),
-    outIndex: [v('b'), i, v('j')],
-    epilogue: spec.epilogue?.({ k: 'var', name: ACC }, v('b'), i, v('j')),
+    body: mul(spec.a(v('b'), v('ib'), v('ii'), i, v('k')), spec.b(v('b'), v('k'), j, v('jo'), v('jt'))),
+    outIndex: [v('b'), i, j],
+    epilogue: spec.epilogue?.({ k: 'var', name: ACC }, v('b'), i, j),
   };
   const s: Schedule = [];
-  if (vec) {
-    const tn = nr * LANES;
-    s.push({ p: 'split', axis: 'j', factor: tn, outer: 'jo', inner: 'jt', tail: spec.N % tn ? 'shift' : 'exact' });
-    s.push({ p: 'split', axis: 'jt', factor: LANES, outer: 'ju', inner: 'jv' });
-  } else {
-    s.push({ p: 'split', axis: 'j', factor: spec.N, outer: 'jo', inner: 'ju' });
-  }
+  const inner = vec ? ['ju', 'jv'] : ['jt'];
+  if (vec) s.push({ p: 'split', axis: 'jt', factor: LANES, outer: 'ju', inner: 'jv' });
   // Keep the packed A panel of the current row block and the B panel of the current column tile hot:
   // walk column tiles outermost when B (K x N) is the bigger operand to re-read.
   const colsOuter = spec.N * 4 >= spec.M;
-  s.push({ p: 'reorder', order: colsOuter ? ['b', 'jo', 'ib', 'k', 'ii', 'ju', ...(vec ? ['jv'] : [])] : ['b', 'ib', 'jo', 'k', 'ii', 'ju', ...(vec ? ['jv'] : [])] });
+  s.push({ p: 'reorder', order: colsOuter ? ['b', 'jo', 'ib', 'k', 'ii', ...inner] : ['b', 'ib', 'jo', 'k', 'ii', ...inner] });
   s.push({ p: 'cache_write', at: colsOuter ? 'ib' : 'jo' });
   s.push({ p: 'unroll', axis: 'ii' });
-  s.push({ p: 'unroll', axis: 'ju' });
-  if (vec) s.push({ p: 'vectorize', axis: 'jv' });
-  const jTiles = Math.ceil(spec.N / (vec ? nr * LANES : spec.N));
-  s.push({ p: 'parallel', axis: jTiles >= rowBlocks ? 'jo' : 'ib' });
+  if (vec) s.push({ p: 'unroll', axis: 'ju' }, { p: 'vectorize', axis: 'jv' });
+  else s.push({ p: 'unroll', axis: 'jt' });
+  s.push({ p: 'parallel', axis: colBlocks >= rowBlocks ? 'jo' : 'ib' });
   return { name: spec.name, body: lowerStage(def, s), flops: 2 * spec.batch * spec.M * spec.N * spec.K };
 }
