@@ -12,5 +12,7 @@ export type { ErrorCode, ErrorInfo } from './compiler/errors.js';
 export type { ModuleMeta, TensorMeta, KernelMeta } from './runtime/meta.js';
 export { loadModel, supportsRelaxedSimd } from './runtime/loader.js';
 export type { LoadOptions, LoadedModel } from './runtime/loader.js';
+export { loadTopk } from './runtime/kernels/topk.js';
+export type { TopkFn, TopkResult } from './runtime/kernels/topk.js';
 export { parseNpy, encodeNpy, readNpy, writeNpy } from './runtime/npy.js';
 export { parseNpz, encodeNpz, readNpz, writeNpz } from './runtime/npz.js';

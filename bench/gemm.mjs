@@ -37,7 +37,7 @@ function program(M, N, K, mr, nr, layout) {
 for (const [M, N, K] of shapes) {
   const line = [];
   for (const layout of layouts) for (const [mr, nr] of tiles) {
-    const { wasm } = emitWasm(program(M, N, K, mr, nr, layout), {});
+    const { wasm } = emitWasm(program(M, N, K, mr, nr, layout), { optimize: !args.includes('--noopt'), relaxedSimd: args.includes('--relaxed') });
     const m = await loadModel(wasm, {});
     const f = m.exports.kernels[0];
     for (let i = 0; i < 3; i++) f(0, 1);

@@ -7,6 +7,7 @@ import { runPasses } from './passes/pipeline.js';
 import { lowerGraph } from './lower/to-loops.js';
 import { planMemory } from './lower/memory-plan.js';
 import { emitWasm } from './codegen/wasm/index.js';
+import { LOWERING } from './lower/pipeline.js';
 import { printProgram } from './ir/print.js';
 import type { Program } from './ir/loop.js';
 import type { Graph } from './ir/graph.js';
@@ -37,6 +38,7 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
   const maxThreads = opts.maxThreads ?? 16;
   planMemory(program, maxThreads);
-  const { wasm, meta } = emitWasm(program, { relaxedSimd: !!opts.relaxedSimd, maxThreads, compilerVersion: VERSION });
+  const lowering = { dumpAfter: opts.dumpAfter?.filter((n) => LOWERING.some((p) => p.name === n)), log: opts.log };
+  const { wasm, meta } = emitWasm(program, { relaxedSimd: !!opts.relaxedSimd, maxThreads, compilerVersion: VERSION, lowering });
   return { wasm, meta, warnings, graph, program };
 }

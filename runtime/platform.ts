@@ -3,7 +3,7 @@
 
 import { fail } from '../compiler/errors.js';
 
-export { readFileBytes, writeFileBytes, isNode, isDeno, requestEagerWasmTierUp };
+export { readFileBytes, readUrlBytes, writeFileBytes, isNode, isDeno, requestEagerWasmTierUp };
 
 function isDeno(): boolean {
   return typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
@@ -22,6 +22,17 @@ async function readFileBytes(path: string): Promise<Uint8Array> {
   } catch (e) {
     fail('E_FILE', `cannot read '${path}': ${fsReason(e)}`);
   }
+}
+
+/** Reads a file: URL from disk (Node, Deno), anything else with fetch (browsers). */
+async function readUrlBytes(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:') {
+    const { fileURLToPath } = await import('node:url');
+    return readFileBytes(fileURLToPath(url));
+  }
+  const response = await fetch(url).catch((e: unknown) => fail('E_FILE', `cannot fetch '${url.href}': ${(e as Error).message ?? String(e)}`));
+  if (!response.ok) fail('E_FILE', `cannot fetch '${url.href}': HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function writeFileBytes(path: string, bytes: Uint8Array): Promise<void> {

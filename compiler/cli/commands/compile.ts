@@ -1,7 +1,6 @@
 // `accelc model.onnx -o model.wasm`: compile, write the module, print a one-line summary.
 
 import { access } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { fail } from '../../errors.js';
 import { writeFileBytes } from '../../../runtime/platform.js';
 import { flagBool, flagInt, flagList, flagString, parseShapes } from '../args.js';
@@ -27,7 +26,6 @@ export const compileCommand: Command = {
     const output = flagString(args, 'output') ?? model.replace(/\.onnx$/i, '.wasm');
     const dumpAfter = flagList(args, 'dump-after');
     const options: CompileOptions = {
-      modelName: basename(model).replace(/\.onnx$/i, ''),
       shapes: parseShapes(flagList(args, 'shape')),
       relaxedSimd: flagBool(args, 'relaxed-simd'),
       maxThreads: args.flags.has('max-threads') ? flagInt(args, 'max-threads', 16, 1) : undefined,

@@ -4,6 +4,7 @@
 
 import { fail } from '../../errors.js';
 import { InferenceSession } from '../../../runtime/session.js';
+import { loadTopk } from '../../../runtime/kernels/topk.js';
 import { writeNpy } from '../../../runtime/npy.js';
 import { writeNpz } from '../../../runtime/npz.js';
 import { formatDims, type Tensor } from '../../../runtime/tensor.js';
@@ -46,7 +47,7 @@ export const runCommand: Command = {
       const diff = ref && ref.size === t.size ? `  max|diff| vs ${inputsPath} ${maxAbsDiff(t, ref).toExponential(2)}` : '';
       ctx.out(`${name}: ${t.type} ${formatDims(t.dims)}${describeValues(t)}${diff}`);
     }
-    if (top !== undefined) printTop(session.outputNames[0]!, outputs[session.outputNames[0]!]!, top, ctx.out);
+    if (top !== undefined) await printTop(session.outputNames[0]!, outputs[session.outputNames[0]!]!, top, ctx.out);
     if (outPath !== undefined) {
       if (/\.npz$/i.test(outPath)) await writeNpz(outPath, outputs);
       else if (session.outputNames.length === 1) await writeNpy(outPath, outputs[session.outputNames[0]!]!);
@@ -76,15 +77,20 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
   return x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
 }
 
-function printTop(name: string, t: Tensor, k: number, out: (line: string) => void): void {
+/** The top-k classes of the first row of `t`, ranked by the TopK kernel, with softmax probabilities. */
+async function printTop(name: string, t: Tensor, k: number, out: (line: string) => void): Promise<void> {
   const row = t.dims.length > 0 ? t.dims[t.dims.length - 1]! : 1;
-  const logits = values(t).slice(0, row);
-  const max = Math.max(...logits);
-  const exps = logits.map((v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  const ranked = exps.map((e, i) => [i, e / sum] as const).sort((a, b) => b[1] - a[1]).slice(0, k);
-  out(`top-${Math.min(k, row)} of ${name}${t.size > row ? ' (first row)' : ''}, softmaxed:`);
-  ranked.forEach(([i, p], r) => out(`  ${String(r + 1).padStart(2)}. ${String(i).padStart(5)}  ${p.toFixed(4)}`));
+  const logits = t.data instanceof Float32Array ? t.data.subarray(0, row) : Float32Array.from(values(t).slice(0, row));
+  const topk = await loadTopk();
+  const ranked = topk(logits, k);
+  const max = ranked.values[0] ?? 0;
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  out(`top-${ranked.indices.length} of ${name}${t.size > row ? ' (first row)' : ''}, softmaxed:`);
+  ranked.indices.forEach((i, r) => {
+    const p = Math.exp(ranked.values[r]! - max) / sum;
+    out(`  ${String(r + 1).padStart(2)}. ${String(i).padStart(5)}  ${p.toFixed(4)}`);
+  });
 }
 
 function fmt(v: number): string {

@@ -23,7 +23,7 @@ function loadOnnx(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): { g
   let modelName = opts.modelName ?? '(in-memory)';
   let modelDir = opts.modelDir;
   if (typeof pathOrBytes === 'string') {
-    modelName = opts.modelName ?? path.basename(pathOrBytes);
+    modelName = opts.modelName ?? path.basename(pathOrBytes).replace(/\.onnx$/i, '');
     modelDir = opts.modelDir ?? path.dirname(path.resolve(pathOrBytes));
     try {
       bytes = fs.readFileSync(pathOrBytes);
