@@ -3,7 +3,8 @@
 
 import type { ModuleMeta } from '../runtime/meta.js';
 import { loadOnnx } from './frontend/onnx/index.js';
-import { runPasses } from './passes/pipeline.js';
+import { passNames, runPasses } from './passes/pipeline.js';
+import { fail } from './errors.js';
 import { lowerGraph } from './lower/to-loops.js';
 import { planMemory } from './lower/memory-plan.js';
 import { emitWasm } from './codegen/wasm/index.js';
@@ -31,7 +32,16 @@ export interface CompileResult {
   program: Program;
 }
 
+/** Every name --dump-after accepts: the graph passes, 'import', 'lower' and the lowering steps. */
+export function dumpPoints(): string[] {
+  return ['import', ...passNames(), 'lower', ...new Set(LOWERING.map((p) => p.name))];
+}
+
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
+  const unknown = (names: string[] | undefined, known: string[]) => names?.filter((n) => !known.includes(n)) ?? [];
+  const badDisable = unknown(opts.disablePasses, passNames()), badDump = unknown(opts.dumpAfter, dumpPoints());
+  if (badDisable.length) fail('E_USAGE', `unknown pass '${badDisable[0]}' for --disable-pass (passes: ${passNames().join(', ')})`);
+  if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
   const { graph: imported, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes });
   const graph = runPasses(imported, { disable: opts.disablePasses, dumpAfter: opts.dumpAfter, log: opts.log });
   const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd });

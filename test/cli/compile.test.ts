@@ -31,7 +31,7 @@ describe('accelc model.onnx', () => {
     const r = await cli(model, '--shape', 'x=1x8', '--relaxed-simd', '--disable-pass', 'fuse', '--dump-after', 'fold-batchnorm', '--max-threads', '4');
     expect(r.code).toBe(0);
     expect(compile).toHaveBeenLastCalledWith(model, expect.objectContaining({
-      modelName: 'net', shapes: { x: [1, 8] }, relaxedSimd: true, maxThreads: 4, disablePasses: ['fuse'], dumpAfter: ['fold-batchnorm'],
+      shapes: { x: [1, 8] }, relaxedSimd: true, maxThreads: 4, disablePasses: ['fuse'], dumpAfter: ['fold-batchnorm'],
     }));
     expect(r.stdout).toContain('graph after fold-batchnorm: ...\n');
     expect(r.stdout).toMatch(/net\.wasm: 1 kernels, 0\.00 MB weights, 0\.00 MB wasm, compiled in \d+ ms\n$/);

@@ -72,6 +72,14 @@ describe('accelc model.onnx: bad models', () => {
     await expectUserError([text, '-o', at('text.wasm')], 'E_DECODE', /model text: not an ONNX protobuf/);
   });
 
+  it('an unknown pass name is a usage error (exit 2), not silently ignored', async () => {
+    for (const flag of ['--disable-pass', '--dump-after']) {
+      const r = await cli(modelPath('digits_cnn'), '-o', at('x.wasm'), flag, 'no-such-pass');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^accelc: E_USAGE: unknown (pass|step) 'no-such-pass'/);
+    }
+  });
+
   it('a missing file is E_FILE', async () => {
     await expectUserError([at('nowhere.onnx')], 'E_FILE', /cannot read '.*nowhere\.onnx': no such file or directory\n$/);
     await expectUserError(['run', at('nowhere.wasm')], 'E_FILE', /no such file or directory\n$/);
