@@ -1,6 +1,7 @@
 // Fuses the pointwise chain after a Conv / Gemm / MatMul into its epilogue: activations (Relu, Clip
 // with constant bounds, Sigmoid, HardSigmoid, HardSwish) and a residual Add of a same-shape tensor
 // computed earlier. The contraction node takes over the chain's last output; the chain's nodes go.
+// Residual operands are appended to the node's inputs after the op's own (X, W, B for Conv).
 
 import type { Graph, Node } from '../ir/graph.js';
 import type { EpilogueStep } from '../lower/epilogue.js';
@@ -37,6 +38,13 @@ export function fuseEpilogues(g: Graph): Graph {
     const prev = host.attrs[EPILOGUE_KEY];
     host.attrs[EPILOGUE_KEY] = JSON.stringify([...(typeof prev === 'string' ? JSON.parse(prev) : []), ...steps]);
     host.outputs[0] = cur;
+    // Operands become real inputs after the op's own (so every pass sees the dependency).
+    const operands = steps.filter((st) => st.operand).map((st) => st.operand!);
+    if (operands.length) {
+      const own = host.op === 'MatMul' ? 2 : 3;
+      host.inputs = [...host.inputs, ...Array(Math.max(0, own - host.inputs.length)).fill('')].slice(0, Math.max(own, host.inputs.length));
+      host.inputs.push(...operands);
+    }
   });
   return { ...g, nodes: nodes.filter((_, i) => !removed.has(i)) };
 }

@@ -3,6 +3,11 @@
 
 import type { Graph } from '../ir/graph.js';
 import { eliminateDeadNodes } from './dead-nodes.js';
+import { foldConstants } from './fold-constants.js';
+import { removeIdentity } from './remove-identity.js';
+import { eliminateCommonSubexpressions } from './cse.js';
+import { foldBatchNorm } from './fold-batchnorm.js';
+import { foldScaleShift } from './fold-scale-shift.js';
 import { fuseEpilogues } from './fuse-epilogue.js';
 import { printGraph } from '../ir/print-graph.js';
 
@@ -12,8 +17,14 @@ export interface Pass {
 }
 
 export const PASSES: Pass[] = [
+  { name: 'fold-constants', run: foldConstants },
+  { name: 'remove-identity', run: removeIdentity },
+  { name: 'cse', run: eliminateCommonSubexpressions },
   { name: 'dead-nodes', run: eliminateDeadNodes },
+  { name: 'fold-batchnorm', run: foldBatchNorm },
+  { name: 'fold-scale-shift', run: foldScaleShift },
   { name: 'fuse-epilogue', run: fuseEpilogues },
+  { name: 'prune', run: eliminateDeadNodes },
 ];
 
 export interface PipelineOptions {
