@@ -8,9 +8,15 @@
 //   export  run()                   runs every kernel in order on one thread (= kernel_i(0, 1) for all i)
 // Per-thread scratch for thread t lives at scratch.offset + t * scratch.bytesPerThread,
 // t < scratch.maxThreads.
+// Bytes [0, 1024) are reserved. A kernel made of several stages synchronises its threads between
+// stages with a barrier on two i32 words there: BARRIER_GEN (a generation counter) and
+// BARRIER_COUNT (threads arrived). They are zero after init(); a runtime that abandons a run with
+// threads stuck or killed mid-kernel must store 0 into BARRIER_COUNT before the next run.
 
 export const META_SECTION = 'accelc';
 export const META_FORMAT = 1;
+export const BARRIER_GEN = 0;
+export const BARRIER_COUNT = 64;
 
 export interface TensorMeta {
   name: string;

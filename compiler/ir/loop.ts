@@ -43,7 +43,8 @@ export type Stmt =
   | { k: 'seq'; body: Stmt[] }
   | { k: 'if'; cond: Expr; then: Stmt; else?: Stmt }
   | { k: 'let'; v: string; value: Expr; body: Stmt }
-  | { k: 'alloc'; buf: Buf; body: Stmt };          // a 'local' buffer live for body
+  | { k: 'alloc'; buf: Buf; body: Stmt }           // a 'local' buffer live for body
+  | { k: 'barrier' };                              // all threads of the kernel call reach here before any goes on
 
 /**
  * A buffer as kernels see it: an n-d view (shape, strides in elements, offset in elements) of a

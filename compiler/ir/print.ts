@@ -75,6 +75,7 @@ function printStmt(s: Stmt, indent = ''): string {
       const kind = s.kind === 'serial' ? '' : ` ${s.kind}`;
       return `${indent}for (${s.v}, ${printExpr(s.min)}, ${printExpr(s.extent)})${kind} {\n${block(s.body)}${indent}}\n`;
     }
+    case 'barrier': return `${indent}barrier\n`;
     case 'store': return `${indent}${s.buf}[${s.idx.map(printExpr).join(', ')}] = ${printExpr(s.value)}\n`;
     case 'seq': return s.body.map((b) => printStmt(b, indent)).join('');
     case 'if': {

@@ -51,6 +51,7 @@ function substituteStmt(s: Stmt, name: string, value: Expr): Stmt {
   switch (s.k) {
     case 'for':
       return { ...s, min: sub(s.min), extent: sub(s.extent), body: s.v === name ? s.body : substituteStmt(s.body, name, value) };
+    case 'barrier': return s;
     case 'store': return { ...s, idx: s.idx.map(sub), value: sub(s.value) };
     case 'seq': return { ...s, body: s.body.map((b) => substituteStmt(b, name, value)) };
     case 'if':

@@ -25,7 +25,7 @@ export function planMemory(p: Program, maxThreads: number): MemoryPlan {
   // outputs to the end.
   const first = new Map<string, number>(), last = new Map<string, number>();
   const touch = (st: string, i: number) => {
-    if (!first.has(st)) first.set(st, i);
+    first.set(st, Math.min(first.get(st) ?? i, i));
     last.set(st, Math.max(last.get(st) ?? i, i));
   };
   p.kernels.forEach((k, i) => { for (const b of buffersOf(k.body)) { const buf = p.bufs.get(b); if (buf?.scope === 'global') touch(buf.storage, i); } });

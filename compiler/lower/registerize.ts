@@ -27,6 +27,7 @@ function registerize(k: Kernel, _program: Program): Kernel {
 
 function regStmt(s: Stmt, kernel: string): Stmt {
   switch (s.k) {
+    case 'barrier': return s;
     case 'store': return s;
     case 'seq': return { ...s, body: s.body.map((b) => regStmt(b, kernel)) };
     case 'if': return { ...s, then: regStmt(s.then, kernel), else: s.else && regStmt(s.else, kernel) };
@@ -105,6 +106,7 @@ function registerizeAlloc(b: Buf, body: Stmt, kernel: string): Stmt {
   });
   const rewrite = (s: Stmt): Stmt => {
     switch (s.k) {
+      case 'barrier': return s;
       case 'store': {
         const value = rewriteExpr(s.value), idx = s.idx.map(rewriteExpr);
         if (s.buf !== b.name) return { ...s, idx, value };
@@ -127,6 +129,7 @@ function registerizeAlloc(b: Buf, body: Stmt, kernel: string): Stmt {
 function visitAccesses(s: Stmt, name: string, f: (a: Access) => void): void {
   const ex = (e: Expr) => { mapExpr(e, (x) => { if (x.k === 'load' && x.buf === name) f({ idx: x.idx }); return x; }); };
   switch (s.k) {
+    case 'barrier': return;
     case 'store': s.idx.forEach(ex); ex(s.value); if (s.buf === name) f({ idx: s.idx }); return;
     case 'seq': s.body.forEach((b) => visitAccesses(b, name, f)); return;
     case 'if': ex(s.cond); visitAccesses(s.then, name, f); if (s.else) visitAccesses(s.else, name, f); return;

@@ -199,6 +199,7 @@ function foldCast(to: RegType, from: RegType, a: number | bigint): Expr {
 function simplifyStmt(st: Stmt, s: Scope): Stmt {
   const ex = (e: Expr) => simplifyExpr(e, s);
   switch (st.k) {
+    case 'barrier': return st;
     case 'store': return { ...st, idx: st.idx.map(ex), value: ex(st.value) };
     case 'seq': {
       const body = st.body.map((b) => simplifyStmt(b, s)).flatMap((b) => (b.k === 'seq' ? b.body : [b]));

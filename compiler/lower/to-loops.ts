@@ -3,8 +3,8 @@
 
 import type { Graph, Node, TypedArray } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
-import type { Buf, Kernel, Program, ScalarType, Storage } from '../ir/loop.js';
-import { contiguousStrides, SCALAR_BYTES } from '../ir/loop.js';
+import type { Buf, Kernel, Program, ScalarType, Stmt, Storage } from '../ir/loop.js';
+import { contiguousStrides, SCALAR_BYTES, seq } from '../ir/loop.js';
 import { buffersOf } from '../ir/walk.js';
 import { AccelcError } from '../errors.js';
 import type { LowerCtx, LowerOptions } from './context.js';
@@ -75,7 +75,7 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   for (const n of graph.nodes) {
     node = n;
     if (n.outputs.every((o) => !o || graph.values.get(o)?.const)) continue;   // folded
-    if (ALIAS_OPS.has(n.op)) {
+    if (ALIAS_OPS.has(n.op) && !n.outputs.slice(1).some((o) => o !== '')) {   // (Dropout with a mask has a kernel)
       const src = bufOf(n.inputs[0]);
       const { t, shape } = typeOf(n.outputs[0]);
       const name = `v:${n.outputs[0]}`;
@@ -86,9 +86,11 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     if (FOLDED_OPS.has(n.op)) throw err('this shape computation depends on run-time values, which is not supported yet');
     const lower = LOWERINGS[n.op];
     if (!lower) throw err(`no kernel for ${n.op}`);
-    for (const k of lower(n, ctx)) {
-      kernels.push({ name: k.name, ops: [n.op, ...epilogueOps(n)], nodes: [n.name], body: k.body, flops: k.flops, bytes: bytesMoved(k.body, bufs, storages) });
-    }
+    // One kernel per node: its stages run in order, all threads meeting at a barrier between them.
+    const stages = lower(n, ctx);
+    const body: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
+    const flops = stages.reduce((a, k) => a + k.flops, 0);
+    kernels.push({ name: n.name, ops: [n.op, ...epilogueOps(n)], nodes: [n.name], body, flops, bytes: bytesMoved(body, bufs, storages) });
   }
   node = undefined;
   const io = (names: string[]) => names.map((name) => {

@@ -21,6 +21,7 @@ function unrollStmt(s: Stmt): Stmt {
     case 'seq': return { ...s, body: s.body.map(unrollStmt) };
     case 'if': return { ...s, then: unrollStmt(s.then), else: s.else && unrollStmt(s.else) };
     case 'let': case 'alloc': return { ...s, body: unrollStmt(s.body) };
+    case 'barrier': return s;
     case 'store': return s;
   }
 }

@@ -28,6 +28,7 @@ function vectorize(k: Kernel, program: Program): Kernel {
 
 function vecStmt(s: Stmt, scope: Scope): Stmt {
   switch (s.k) {
+    case 'barrier': return s;
     case 'store': return s;
     case 'seq': return { ...s, body: s.body.map((b) => vecStmt(b, scope)) };
     case 'if': return { ...s, then: vecStmt(s.then, scope), else: s.else && vecStmt(s.else, scope) };
@@ -87,6 +88,7 @@ function vectorizable(loop: For, scope: Scope): boolean {
       case 'if': if (dependsOnLane(s.cond)) { ok = false; return; } check(s.then); if (s.else) check(s.else); return;
       case 'seq': s.body.forEach(check); return;
       case 'alloc': ok = false; return;
+      case 'barrier': ok = false; return;
       case 'for': {
         if (dependsOnLane(s.min) || dependsOnLane(s.extent) || s.kind === 'parallel') { ok = false; return; }
         const undo = scope.enter(s); check(s.body); undo(); return;
@@ -122,6 +124,7 @@ function vectorizable(loop: For, scope: Scope): boolean {
 function forEachExprScoped(s: Stmt, scope: Scope, f: (e: Expr) => void): void {
   const visit = (e: Expr): void => { f(e); exprChildren(e).forEach(visit); };
   switch (s.k) {
+    case 'barrier': return;
     case 'store': s.idx.forEach(visit); visit(s.value); return;
     case 'seq': s.body.forEach((b) => forEachExprScoped(b, scope, f)); return;
     case 'if': visit(s.cond); forEachExprScoped(s.then, scope, f); if (s.else) forEachExprScoped(s.else, scope, f); return;
@@ -152,6 +155,7 @@ function widenExpr(e: Expr, scope: Scope): Expr {
 function widenStmt(s: Stmt, scope: Scope): Stmt {
   const w = (e: Expr) => widenExpr(e, scope);
   switch (s.k) {
+    case 'barrier': return s;
     case 'store': {
       const idx = s.idx.map(w), value = w(s.value);
       const lanes = Math.max(1, ...idx.map((i) => scope.type(i).lanes));

@@ -14,6 +14,7 @@ import { enterLoop } from './address.js';
 import { emitScalar, truthy } from './expr.js';
 import { emitVector, asValue } from './simd.js';
 import { emitStore } from './memory.js';
+import { addBarrier, BARRIER_FN } from './barrier.js';
 
 export { emitKernel };
 
@@ -24,9 +25,15 @@ function emitKernel(w: WasmModule, math: MathLib, program: Program, k: Kernel, n
   w.addFunction(name, fn, 'none', emitStmt(ctx, k.body));
 }
 
+function emitBarrier(ctx: KernelCtx): Ref {
+  addBarrier(ctx.w);
+  return ctx.w.call(BARRIER_FN, [ctx.fn.get(1)], 'none');
+}
+
 function emitStmt(ctx: KernelCtx, s: Stmt): Ref {
   const w = ctx.w;
   switch (s.k) {
+    case 'barrier': return emitBarrier(ctx);
     case 'store': return emitStore(ctx, s);
     case 'seq': return s.body.length === 0 ? w.nop() : w.block(null, s.body.map((b) => emitStmt(ctx, b)));
     case 'if': {

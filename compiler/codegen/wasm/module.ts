@@ -131,6 +131,13 @@ class WasmModule {
     const fn = { 1: v.store8_lane, 2: v.store16_lane, 4: v.store32_lane, 8: v.store64_lane }[bytes];
     return fn(offset, bytes, lane, ptr, vec);
   }
+  atomicLoad32(addr: number): Ref { return this.m.i32.atomic.load(0, this.i32(addr)); }
+  atomicStore32(addr: number, v: Ref): Ref { return this.m.i32.atomic.store(0, this.i32(addr), v); }
+  atomicAdd32(addr: number, v: Ref): Ref { return this.m.i32.atomic.rmw.add(0, this.i32(addr), v); }
+  atomicNotify(addr: number, count: Ref): Ref { return this.m.memory.atomic.notify(this.i32(addr), count); }
+  /** Sleeps while the word at addr equals expected (no timeout). */
+  atomicWait32(addr: number, expected: Ref): Ref { return this.m.memory.atomic.wait32(this.i32(addr), expected, this.i64(-1)); }
+  drop(x: Ref): Ref { return this.m.drop(x); }
   memoryInit(segment: string, dest: number, size: number): Ref { return this.m.memory.init(segment, this.i32(dest), this.i32(0), this.i32(size)); }
   dataDrop(segment: string): Ref { return this.m.data.drop(segment); }
 

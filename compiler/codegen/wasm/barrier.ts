@@ -1,0 +1,46 @@
+// The in-kernel barrier between the stages of one kernel (e.g. pad -> im2col -> GEMM of a Conv):
+// a generation barrier on two words of the reserved low memory (BARRIER_GEN, BARRIER_COUNT, see
+// runtime/meta.ts). The last thread to arrive resets the count, bumps the generation and wakes the
+// others; the rest spin briefly on the generation, then sleep in memory.atomic.wait32.
+// With one thread it returns at once.
+
+import type { WasmModule } from './module.js';
+import { BARRIER_COUNT, BARRIER_GEN } from '../../../runtime/meta.js';
+
+export const BARRIER_FN = 'barrier';
+const SPINS = 1 << 14;
+
+export function addBarrier(w: WasmModule): void {
+  if (w.hasFunction(BARRIER_FN)) return;
+  const fn = w.fn(['i32']);                 // (nthreads)
+  const gen = fn.local('i32'), spin = fn.local('i32');
+  const n = fn.get(0);
+  const loadGen = () => w.atomicLoad32(BARRIER_GEN);
+  const changed = () => w.binary('i32.ne', loadGen(), fn.get(gen));
+  const spinLoop = w.label('spin'), sleepLoop = w.label('sleep');
+  const body = w.block(null, [
+    w.if(w.binary('i32.le_s', n, w.i32(1)), w.return()),
+    fn.set(gen, loadGen()),
+    w.if(
+      w.binary('i32.eq', w.atomicAdd32(BARRIER_COUNT, w.i32(1)), w.binary('i32.sub', fn.get(0), w.i32(1))),
+      w.block(null, [
+        w.atomicStore32(BARRIER_COUNT, w.i32(0)),
+        w.drop(w.atomicAdd32(BARRIER_GEN, w.i32(1))),
+        w.drop(w.atomicNotify(BARRIER_GEN, fn.get(0))),
+      ]),
+      w.block(null, [
+        fn.set(spin, w.i32(0)),
+        w.loop(spinLoop, w.block(null, [
+          w.if(changed(), w.return()),
+          fn.set(spin, w.binary('i32.add', fn.get(spin), w.i32(1))),
+          w.br(spinLoop, w.binary('i32.lt_s', fn.get(spin), w.i32(SPINS))),
+        ])),
+        w.loop(sleepLoop, w.if(w.binary('i32.eq', loadGen(), fn.get(gen)), w.block(null, [
+          w.drop(w.atomicWait32(BARRIER_GEN, fn.get(gen))),
+          w.br(sleepLoop),
+        ]))),
+      ]),
+    ),
+  ]);
+  w.addFunction(BARRIER_FN, fn, 'none', body);
+}
