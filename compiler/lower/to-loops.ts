@@ -4,10 +4,15 @@
 import type { Graph, Node, TypedArray } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import type { Buf, Kernel, Program, ScalarType, Stmt, Storage } from '../ir/loop.js';
-import { contiguousStrides, SCALAR_BYTES, seq } from '../ir/loop.js';
+import { contiguousStrides, load, regTypeOf, SCALAR_BYTES, seq } from '../ir/loop.js';
 import { buffersOf } from '../ir/walk.js';
 import { AccelcError } from '../errors.js';
-import type { LowerCtx, LowerOptions } from './context.js';
+import type { LowerCtx, LowerOptions, LoweredKernel } from './context.js';
+import { isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } from './views.js';
+import { planConcat } from './plan-concat.js';
+import { sliceParams } from './ops/slice.js';
+import { pointwiseKernel } from './ops/elementwise.js';
+import { axesOf, vars } from './index-math.js';
 import { scalarTypeOf } from './dtype.js';
 import { ALIAS_OPS, FOLDED_OPS, LOWERINGS } from './registry.js';
 
@@ -40,10 +45,18 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     arr.set(new Uint8Array(data.buffer, data.byteOffset, Math.min(data.byteLength, arr.length)));
     return arr;
   };
+  const slots = planConcat(graph);
   const bufOf = (value: string): Buf => {
     const known = valueBuf.get(value);
     if (known) return bufs.get(known)!;
     const { t, shape } = typeOf(value);
+    const slot = slots.get(value);
+    if (slot) {   // computed in place inside its Concat's output
+      const o = bufOf(slot.concat);
+      const start = o.shape.map((_, d) => (d === slot.axis ? slot.start : 0));
+      valueBuf.set(value, `v:${value}`);
+      return viewBuf(`v:${value}`, o, sliceView(o, start, shape));
+    }
     const c = graph.values.get(value)!.const;
     const name = `v:${value}`;
     newStorage(name, numel(shape) * SCALAR_BYTES[t], c ? 'weight' : 'arena', c ? bytesOf(c.data, t, numel(shape)) : undefined);
@@ -51,6 +64,18 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     return newBuf(name, t, shape, name);
   };
   let views = 0;
+  const viewBuf = (name: string, b: Buf, v: ViewShape): Buf => {
+    const nb: Buf = { ...b, name, shape: [...v.shape], strides: [...v.strides], offset: v.offset };
+    bufs.set(name, nb);
+    return nb;
+  };
+  /** Copy stages a node needs before its own (a strided input some lowering must see contiguous). */
+  let prelude: LoweredKernel[] = [];
+  const contiguousCopy = (b: Buf): Buf => {
+    const t = ctx.temp(`${b.name}.contiguous`, b.dtype, b.shape);
+    prelude.push(copyKernel(`${b.name}.copy`, b, t));
+    return t;
+  };
   const ctx: LowerCtx = {
     graph, opts, modelName,
     buf: bufOf,
@@ -66,7 +91,12 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     },
     view(b, shape) {
       if (numel(shape) !== numel(b.shape)) throw err(`internal: view of ${b.name} as [${shape}] changes its size`, 'E_MODEL');
-      return newBuf(`${b.name}@${views++}[${shape.join('x')}]`, b.dtype, shape, b.storage, b.offset);
+      let strides = reshapeStrides(b.shape, b.strides, shape);
+      if (!strides) {   // not expressible over b's layout: copy it out first (a stage of this node)
+        b = contiguousCopy(b);
+        strides = contiguousStrides(shape);
+      }
+      return viewBuf(`${b.name}@${views++}[${shape.join('x')}]`, b, { shape, strides, offset: b.offset });
     },
     constOf: (value) => graph.values.get(value)?.const?.data,
   };
@@ -75,29 +105,70 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   for (const n of graph.nodes) {
     node = n;
     if (n.outputs.every((o) => !o || graph.values.get(o)?.const)) continue;   // folded
-    if (ALIAS_OPS.has(n.op) && !n.outputs.slice(1).some((o) => o !== '')) {   // (Dropout with a mask has a kernel)
+    const view = viewOf(n, ctx);
+    if (view) {   // data movement that is only a new view of the same elements: no kernel
       const src = bufOf(n.inputs[0]);
-      const { t, shape } = typeOf(n.outputs[0]);
-      const name = `v:${n.outputs[0]}`;
-      newBuf(name, t, shape, src.storage, src.offset);
-      valueBuf.set(n.outputs[0], name);
-      continue;
+      const out = n.outputs[0];
+      const { t, shape } = typeOf(out);
+      const v = view(src);
+      const mustOwn = graph.outputs.includes(out) && !(v && isContiguous(v));
+      if (v && !mustOwn) {
+        valueBuf.set(out, `v:${out}`);
+        viewBuf(`v:${out}`, { ...src, dtype: t }, { ...v, shape });
+        continue;
+      }
+      if (!LOWERINGS[n.op]) {   // a reshape that needs the elements moved
+        const dst = bufOf(out);
+        const stages = [copyKernel(n.name, src, ctx.view(dst, src.shape))];
+        kernels.push(kernelOf(n, [...prelude, ...stages]));
+        prelude = [];
+        continue;
+      }
     }
     if (FOLDED_OPS.has(n.op)) throw err('this shape computation depends on run-time values, which is not supported yet');
     const lower = LOWERINGS[n.op];
     if (!lower) throw err(`no kernel for ${n.op}`);
-    // One kernel per node: its stages run in order, all threads meeting at a barrier between them.
     const stages = lower(n, ctx);
-    const body: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
-    const flops = stages.reduce((a, k) => a + k.flops, 0);
-    kernels.push({ name: n.name, ops: [n.op, ...epilogueOps(n)], nodes: [n.name], body, flops, bytes: bytesMoved(body, bufs, storages) });
+    if (stages.length || prelude.length) kernels.push(kernelOf(n, [...prelude, ...stages]));
+    prelude = [];
   }
   node = undefined;
+  // One kernel per node: its stages run in order, all threads meeting at a barrier between them.
+  function kernelOf(n: Node, stages: LoweredKernel[]): Kernel {
+    const body: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
+    const flops = stages.reduce((a, k) => a + k.flops, 0);
+    return { name: n.name, ops: [n.op, ...epilogueOps(n)], nodes: [n.name], body, flops, bytes: bytesMoved(body, bufs, storages) };
+  }
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);
     return { name, dtype: graph.values.get(name)!.dtype, shape: b.shape, buf: b.name };
   });
   return { name: modelName, bufs, storages, kernels, inputs: io(graph.inputs), outputs: io(graph.outputs) };
+}
+
+/** For ops that can be a view of their input: how the view is made (undefined result: it can't). */
+function viewOf(n: Node, ctx: LowerCtx): ((src: Buf) => ViewShape | undefined) | undefined {
+  const outShape = () => ctx.graph.values.get(n.outputs[0])!.shape as number[];
+  if (ALIAS_OPS.has(n.op) && !n.outputs.slice(1).some((o) => o !== '')) {   // (Dropout with a mask has a kernel)
+    return (src) => { const st = reshapeStrides(src.shape, src.strides, outShape()); return st && { shape: outShape(), strides: st, offset: src.offset }; };
+  }
+  if (n.op === 'Transpose') {
+    return (src) => permuteView(src, (n.attrs.perm as number[] | undefined) ?? [...src.shape.keys()].reverse());
+  }
+  if (n.op === 'Slice') {
+    return (src) => {
+      const { start, step } = sliceParams(n, ctx, src.shape);
+      return step.every((s) => s > 0) ? sliceView(src, start, outShape(), step) : undefined;
+    };
+  }
+  return undefined;
+}
+
+/** dst[i...] = src[i...] over src's shape (dst may be any view of the same shape). */
+function copyKernel(name: string, src: Buf, dst: Buf): LoweredKernel {
+  const axes = axesOf(src.shape);
+  const simple = src.dtype === 'f32' || src.dtype === 'i32';
+  return pointwiseKernel(name, { name, out: dst.name, type: regTypeOf(src.dtype), axes, body: load(src.name, vars(axes)) }, simple);
 }
 
 function epilogueOps(n: Node): string[] {

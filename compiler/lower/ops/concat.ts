@@ -1,7 +1,9 @@
-// Concat: one copy stage per input, each writing its slab of the output.
+// Concat: one copy stage per input, each writing its slab of the output, except inputs that were
+// computed in place (compiler/lower/plan-concat.ts).
 
 import { add, c, load, regTypeOf } from '../../ir/loop.js';
 import type { OpLowerer } from '../context.js';
+import { sliceView } from '../views.js';
 import { axesOf, normAxis, vars } from '../index-math.js';
 import { pointwiseKernel } from './elementwise.js';
 
@@ -12,7 +14,9 @@ export const lowerConcat: OpLowerer = (node, ctx) => {
   const kernels = [];
   for (const [k, name] of node.inputs.entries()) {
     const x = ctx.buf(name);
-    if (x.shape[axis] === 0) continue;
+    const slab = sliceView(out, out.shape.map((_, d) => (d === axis ? at : 0)), x.shape);
+    const inPlace = x.storage === out.storage && x.offset === slab.offset && x.strides.every((s, d) => s === slab.strides[d]);
+    if (x.shape[axis] === 0 || inPlace) { at += x.shape[axis]; continue; }   // computed in place (plan-concat)
     const axes = axesOf(x.shape);
     const idx = vars(axes);
     const outIdx = idx.map((e, d) => (d === axis ? add(e, c(at)) : e));

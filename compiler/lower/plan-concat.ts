@@ -1,0 +1,37 @@
+// In-place concatenation: an input of a Concat that nothing else reads is computed straight into its
+// slab of the Concat's output, so the Concat moves no data. Decided before any kernel is lowered.
+
+import type { Graph } from '../ir/graph.js';
+import { ALIAS_OPS, FOLDED_OPS } from './registry.js';
+import { normAxis } from './index-math.js';
+
+export interface ConcatSlot {
+  concat: string;      // the Concat's output value
+  axis: number;
+  start: number;       // offset along axis
+}
+
+export function planConcat(g: Graph): Map<string, ConcatSlot> {
+  const uses = new Map<string, number>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const producer = new Map<string, string>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n.op);
+  const slots = new Map<string, ConcatSlot>();
+  for (const n of g.nodes) {
+    if (n.op !== 'Concat' || n.domain !== '') continue;
+    const out = g.values.get(n.outputs[0]);
+    if (!out || out.const) continue;
+    const axis = normAxis(n.attrs.axis as number, out.shape.length);
+    let start = 0;
+    for (const name of n.inputs) {
+      const v = g.values.get(name)!;
+      const op = producer.get(name);
+      const inPlace = uses.get(name) === 1 && !v.const && op !== undefined && !ALIAS_OPS.has(op) && !FOLDED_OPS.has(op)
+        && op !== 'Transpose' && op !== 'Slice' && !g.outputs.includes(name) && !g.inputs.includes(name)
+        && !n.inputs.slice(n.inputs.indexOf(name) + 1).includes(name);
+      if (inPlace) slots.set(name, { concat: n.outputs[0], axis, start });
+      start += v.shape[axis] as number;
+    }
+  }
+  return slots;
+}
