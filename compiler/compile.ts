@@ -11,12 +11,14 @@ import { emitWasm } from './codegen/wasm/index.js';
 import { LOWERING } from './lower/pipeline.js';
 import { printProgram } from './ir/print.js';
 import type { Program } from './ir/loop.js';
-import type { Graph } from './ir/graph.js';
+import type { Graph, Tensor } from './ir/graph.js';
 import { VERSION } from './version.js';
 
 export interface CompileOptions {
   modelName?: string;
   shapes?: Record<string, number[]>;
+  /** Graph inputs fixed to these values: compiled in as constants, no longer module inputs. */
+  bind?: Record<string, Tensor>;
   relaxedSimd?: boolean;
   maxThreads?: number;
   disablePasses?: string[];
@@ -37,18 +39,31 @@ export function dumpPoints(): string[] {
   return ['import', ...passNames(), 'lower', ...new Set(LOWERING.map((p) => p.name))];
 }
 
-export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
+export interface LoweredModel {
+  /** The graph as imported (shapes inferred, constants folded), before the graph passes. */
+  source: Graph;
+  graph: Graph;
+  program: Program;
+  warnings: string[];
+}
+
+/** Everything up to code generation: import, graph passes, lowering to loop IR, memory plan. */
+export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}): LoweredModel {
   const unknown = (names: string[] | undefined, known: string[]) => names?.filter((n) => !known.includes(n)) ?? [];
   const badDisable = unknown(opts.disablePasses, passNames()), badDump = unknown(opts.dumpAfter, dumpPoints());
   if (badDisable.length) fail('E_USAGE', `unknown pass '${badDisable[0]}' for --disable-pass (passes: ${passNames().join(', ')})`);
   if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
-  const { graph: imported, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes });
-  const graph = runPasses(imported, { disable: opts.disablePasses, dumpAfter: opts.dumpAfter, log: opts.log });
+  const { graph: source, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes, bind: opts.bind });
+  const graph = runPasses(source, { disable: opts.disablePasses, dumpAfter: opts.dumpAfter, log: opts.log });
   const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd });
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
-  const maxThreads = opts.maxThreads ?? 16;
-  planMemory(program, maxThreads);
+  planMemory(program, opts.maxThreads ?? 16);
+  return { source, graph, program, warnings };
+}
+
+export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
+  const { graph, program, warnings } = lowerModel(model, opts);
   const lowering = { dumpAfter: opts.dumpAfter?.filter((n) => LOWERING.some((p) => p.name === n)), log: opts.log };
-  const { wasm, meta } = emitWasm(program, { relaxedSimd: !!opts.relaxedSimd, maxThreads, compilerVersion: VERSION, lowering });
+  const { wasm, meta } = emitWasm(program, { relaxedSimd: !!opts.relaxedSimd, maxThreads: opts.maxThreads ?? 16, compilerVersion: VERSION, lowering });
   return { wasm, meta, warnings, graph, program };
 }

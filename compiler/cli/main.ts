@@ -10,6 +10,7 @@ import { flagBool, parseArgs, type FlagSpec } from './args.js';
 import { contextFor, type Command, type Io } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { compileCommand } from './commands/compile.js';
+import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { commandHelp, mainHelp } from './help.js';
 
@@ -17,7 +18,7 @@ export type { Io };
 
 export const EXIT = { ok: 0, user: 1, usage: 2, internal: 70 } as const;
 
-const COMMANDS: readonly Command[] = [compileCommand, runCommand, benchCommand];
+const COMMANDS: readonly Command[] = [compileCommand, runCommand, benchCommand, inspectCommand];
 
 const COMMON: readonly FlagSpec[] = [
   { name: 'verbose', short: 'v', kind: 'boolean', help: 'log progress; print stack traces with errors' },
