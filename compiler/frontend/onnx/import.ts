@@ -5,7 +5,7 @@
 // inferShapes fills in every other value.
 
 import { fail } from '../../errors.js';
-import type { Dim, Graph, Node, Value } from '../../ir/graph.js';
+import type { Dim, Graph, Node, Tensor, Value } from '../../ir/graph.js';
 import { convertAttributes } from './attributes.js';
 import { constantTensor } from './constant-node.js';
 import { decodeModel } from './decode.js';
@@ -25,6 +25,8 @@ interface ImportOptions {
   modelDir?: string;
   /** Fixed shapes for graph inputs, overriding what the model declares. */
   shapes?: Record<string, number[]>;
+  /** Graph inputs fixed to these values: they become constants and are no longer inputs. */
+  bind?: Record<string, Tensor>;
 }
 
 interface ImportResult { graph: Graph; warnings: string[] }
@@ -54,8 +56,18 @@ function importModel(bytes: Uint8Array, opts: ImportOptions): ImportResult {
   const inputs: string[] = [];
   for (const vi of g.input ?? []) {
     if (values.get(vi.name ?? '')?.const) continue; // IR < 4 lists initializers as inputs too
+    const bound = opts.bind?.[vi.name ?? ''];
+    if (bound) {
+      const declared = inputValue(vi, { ...opts, shapes: { [vi.name!]: bound.shape } }, warnings);
+      if (declared.dtype !== bound.dtype) fail('E_USAGE', `input '${declared.name}' is ${declared.dtype}, the value bound to it is ${bound.dtype}`, { model });
+      define({ ...declared, const: bound }, 'graph input');
+      continue;
+    }
     define(inputValue(vi, opts, warnings), 'graph input');
     inputs.push(vi.name!);
+  }
+  for (const name of Object.keys(opts.bind ?? {})) {
+    if (!inputs.includes(name) && !values.get(name)?.const) fail('E_USAGE', `a value is bound to '${name}', which is not a graph input`, { model });
   }
   for (const name of Object.keys(opts.shapes ?? {})) {
     if (!inputs.includes(name)) fail('E_USAGE', `a shape is given for '${name}', which is not a graph input (inputs: ${inputs.join(', ')})`, { model });
@@ -71,6 +83,8 @@ function defaultOpset(proto: onnx.ModelProto, model: string): number {
   const entry = imports.find((o) => isDefaultDomain(o.domain ?? ''));
   if (entry) return longToNumber((entry.version ?? 0) as LongLike);
   if (imports.length === 0 && longToNumber((proto.irVersion ?? 0) as LongLike) < 3) return 1;
+  const others = imports.map((o) => o.domain ?? '').filter(Boolean);
+  if (others.length) return fail('E_UNSUPPORTED', `the model imports only operator domains accelc does not implement: ${others.join(', ')}`, { model });
   return fail('E_MODEL', 'the model imports no opset of the default ONNX domain', { model });
 }
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../../errors.js';
-import type { Graph } from '../../ir/graph.js';
+import type { Graph, Tensor } from '../../ir/graph.js';
 import { importModel } from './import.js';
 import { inferShapes } from './infer.js';
 
@@ -16,6 +16,8 @@ interface LoadOptions {
   /** Folder for external data; defaults to the file's folder (none for bytes). */
   modelDir?: string;
   shapes?: Record<string, number[]>;
+  /** Graph inputs fixed to these values (they become constants). */
+  bind?: Record<string, Tensor>;
 }
 
 function loadOnnx(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): { graph: Graph; warnings: string[] } {
@@ -34,6 +36,6 @@ function loadOnnx(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): { g
   } else {
     bytes = pathOrBytes;
   }
-  const { graph, warnings } = importModel(bytes, { modelName, modelDir, shapes: opts.shapes });
+  const { graph, warnings } = importModel(bytes, { modelName, modelDir, shapes: opts.shapes, bind: opts.bind });
   return { graph: inferShapes(graph, modelName), warnings };
 }
