@@ -14,6 +14,8 @@ import { lowerSlice } from './ops/slice.js';
 import { lowerGather } from './ops/gather.js';
 import { lowerPad } from './ops/pad.js';
 import { lowerExpand } from './ops/expand.js';
+import { lowerFusedElementwise } from './ops/fused-elementwise.js';
+import { lowerLayerNorm } from './ops/layernorm.js';
 
 export const ALIAS_OPS = new Set(['Identity', 'Dropout', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 export const FOLDED_OPS = new Set(['Shape', 'Constant', 'ConstantOfShape', 'Range', 'Size']);
@@ -40,4 +42,6 @@ export const LOWERINGS: Record<string, OpLowerer> = {
   Gather: lowerGather,
   Pad: lowerPad,
   Expand: lowerExpand,
+  FusedElementwise: lowerFusedElementwise,
+  LayerNormalization: lowerLayerNorm,
 };

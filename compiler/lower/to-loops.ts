@@ -10,6 +10,7 @@ import { AccelcError } from '../errors.js';
 import type { LowerCtx, LowerOptions, LoweredKernel } from './context.js';
 import { isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } from './views.js';
 import { planConcat } from './plan-concat.js';
+import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, vars } from './index-math.js';
@@ -137,7 +138,8 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   function kernelOf(n: Node, stages: LoweredKernel[]): Kernel {
     const body: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
     const flops = stages.reduce((a, k) => a + k.flops, 0);
-    return { name: n.name, ops: [n.op, ...epilogueOps(n)], nodes: [n.name], body, flops, bytes: bytesMoved(body, bufs, storages) };
+    const ops = n.op === FUSED_OP ? epilogueOps(n) : [n.op, ...epilogueOps(n)];
+    return { name: n.name, ops, nodes: [n.name], body, flops, bytes: bytesMoved(body, bufs, storages) };
   }
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);
@@ -172,6 +174,7 @@ function copyKernel(name: string, src: Buf, dst: Buf): LoweredKernel {
 }
 
 function epilogueOps(n: Node): string[] {
+  if (n.op === FUSED_OP) return treeOps(JSON.parse(n.attrs[FUSED_KEY] as string) as FusedTree);
   const s = n.attrs['accelc.epilogue'];
   return typeof s === 'string' ? (JSON.parse(s) as { op: string }[]).map((x) => x.op) : [];
 }

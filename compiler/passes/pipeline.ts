@@ -9,6 +9,8 @@ import { eliminateCommonSubexpressions } from './cse.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldScaleShift } from './fold-scale-shift.js';
 import { fuseEpilogues } from './fuse-epilogue.js';
+import { fuseElementwise } from './fuse-elementwise.js';
+import { fuseLayerNorm } from './fuse-layernorm.js';
 import { printGraph } from '../ir/print-graph.js';
 
 export interface Pass {
@@ -23,7 +25,9 @@ export const PASSES: Pass[] = [
   { name: 'dead-nodes', run: eliminateDeadNodes },
   { name: 'fold-batchnorm', run: foldBatchNorm },
   { name: 'fold-scale-shift', run: foldScaleShift },
+  { name: 'fuse-layernorm', run: fuseLayerNorm },
   { name: 'fuse-epilogue', run: fuseEpilogues },
+  { name: 'fuse-elementwise', run: fuseElementwise },
   { name: 'prune', run: eliminateDeadNodes },
 ];
 

@@ -118,3 +118,8 @@ export const lowerBatchNorm: OpLowerer = (node, ctx) => {
   const body = add(mul(load(xb.name, vars(axes)), load(ab.name, ci)), load(bb.name, ci));
   return [pointwiseKernel(node.name, { name: node.name, out: out.name, type: 'f32', axes, body }, true)];
 };
+
+/** The scalar expression of one elementwise op applied to `args` (for fused expression trees). */
+export function elementwiseExpr(node: Node, args: Expr[], ctx: LowerCtx, t: RegType): Expr {
+  return FNS[node.op](node.op === 'Clip' ? args.slice(0, 1) : args, node, ctx, t);
+}

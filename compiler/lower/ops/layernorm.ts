@@ -1,0 +1,37 @@
+// LayerNormalization over the trailing axes (from `axis`), viewed as rows [O, D]:
+// mean and variance per row (two reductions), then y = (x - mean) * rsqrt(var + eps) * scale + bias,
+// vectorized along the row. All three stages split rows among threads the same way.
+
+import { add, bin, f, load, mul, sub, v } from '../../ir/loop.js';
+import { AccelcError } from '../../errors.js';
+import { ACC } from '../../schedule/compute.js';
+import type { Schedule } from '../../schedule/schedule.js';
+import { lowerStage } from '../../schedule/lower-stage.js';
+import type { OpLowerer } from '../context.js';
+import { normAxis } from '../index-math.js';
+import { pointwiseKernel } from './elementwise.js';
+
+export const lowerLayerNorm: OpLowerer = (node, ctx) => {
+  if (node.outputs.slice(1).some(Boolean)) throw new AccelcError({ code: 'E_UNSUPPORTED', message: 'the Mean and InvStdDev outputs of LayerNormalization are not supported', node: node.name, op: node.op, model: ctx.modelName });
+  const x = ctx.buf(node.inputs[0]);
+  if (x.dtype !== 'f32') throw new AccelcError({ code: 'E_UNSUPPORTED', message: `LayerNormalization on ${x.dtype}`, node: node.name, op: node.op, model: ctx.modelName });
+  const axis = normAxis((node.attrs.axis as number | undefined) ?? -1, x.shape.length);
+  const eps = (node.attrs.epsilon as number | undefined) ?? 1e-5;
+  const O = x.shape.slice(0, axis).reduce((a, b) => a * b, 1), D = x.shape.slice(axis).reduce((a, b) => a * b, 1);
+  const xv = ctx.view(x, [O, D]), yv = ctx.view(ctx.buf(node.outputs[0]), [O, D]);
+  const scale = ctx.view(ctx.buf(node.inputs[1]), [D]);
+  const bias = node.inputs[2] ? ctx.view(ctx.buf(node.inputs[2]), [D]) : undefined;
+  const mean = ctx.temp(`${node.name}.mean`, 'f32', [O]), inv = ctx.temp(`${node.name}.inv`, 'f32', [O]);
+  const row: Schedule = [{ p: 'cache_write', at: 'o' }, { p: 'parallel', axis: 'o' }];
+  const xd = load(xv.name, [v('o'), v('d')]);
+  const centered = sub(xd, load(mean.name, [v('o')]));
+  const meanStage = lowerStage({ name: `${node.name}.mean`, out: mean.name, type: 'f32', axes: [{ name: 'o', extent: O }],
+    reduce: { op: 'sum', axes: [{ name: 'd', extent: D }] }, body: xd, epilogue: mul({ k: 'var', name: ACC }, f(1 / D)) }, row);
+  const varStage = lowerStage({ name: `${node.name}.var`, out: inv.name, type: 'f32', axes: [{ name: 'o', extent: O }],
+    reduce: { op: 'sum', axes: [{ name: 'd', extent: D }] }, body: mul(centered, centered),
+    epilogue: bin('div', f(1), { k: 'un', op: 'sqrt', a: add(mul({ k: 'var', name: ACC }, f(1 / D)), f(eps)) }) }, row);
+  let y = mul(mul(centered, load(inv.name, [v('o')])), load(scale.name, [v('d')]));
+  if (bias) y = add(y, load(bias.name, [v('d')]));
+  const norm = pointwiseKernel(`${node.name}.norm`, { name: `${node.name}.norm`, out: yv.name, type: 'f32', axes: [{ name: 'o', extent: O }, { name: 'd', extent: D }], body: y }, true);
+  return [{ name: `${node.name}.mean`, body: meanStage, flops: O * D }, { name: `${node.name}.var`, body: varStage, flops: 3 * O * D }, { ...norm, flops: 4 * O * D }];
+};
