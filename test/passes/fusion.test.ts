@@ -1,0 +1,85 @@
+// fuse-elementwise and fuse-layernorm: the graph after the pass, and the compiled outputs against
+// onnxruntime-node (the fused kernels must compute what the separate ops did).
+
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
+import { fuseElementwise, FUSED_KEY } from '../../compiler/passes/fuse-elementwise.js';
+import { fuseLayerNorm } from '../../compiler/passes/fuse-layernorm.js';
+import { compile } from '../../compiler/compile.js';
+import { InferenceSession } from '../../runtime/session.js';
+import { Tensor } from '../../runtime/tensor.js';
+import { runOrtNode } from '../helpers/ort.js';
+import { relError } from '../helpers/models.js';
+import { encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
+
+const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2); };
+const x = valueInfo('x', FLOAT, [2, 8, 16]);
+const y = valueInfo('y', FLOAT, [2, 8, 16]);
+
+// GELU as exported: x * 0.5 * (1 + erf(x / sqrt 2)), after a bias add
+const gelu: ModelParts = {
+  inputs: [x], outputs: [y],
+  initializers: [floatTensor('bias', [16], rand(16, 1)), floatTensor('sqrt2', [], [Math.SQRT2]), floatTensor('one', [], [1]), floatTensor('half', [], [0.5])],
+  nodes: [node('Add', ['x', 'bias'], ['a'], 'bias'), node('Div', ['a', 'sqrt2'], ['d'], 'div'), node('Erf', ['d'], ['e'], 'erf'),
+    node('Add', ['e', 'one'], ['p'], 'plus'), node('Mul', ['a', 'p'], ['m'], 'mul'), node('Mul', ['m', 'half'], ['y'], 'half')],
+};
+
+const layerNorm: ModelParts = {
+  inputs: [x], outputs: [y],
+  initializers: [floatTensor('two', [], [2]), floatTensor('eps', [], [1e-5]), floatTensor('gamma', [16], rand(16, 2)), floatTensor('beta', [16], rand(16, 3))],
+  nodes: [node('ReduceMean', ['x'], ['mu'], 'mean', [{ name: 'axes', type: 7, ints: [-1] }]), node('Sub', ['x', 'mu'], ['d'], 'sub'),
+    node('Pow', ['d', 'two'], ['sq'], 'pow'), node('ReduceMean', ['sq'], ['var'], 'var', [{ name: 'axes', type: 7, ints: [-1] }]),
+    node('Add', ['var', 'eps'], ['ve'], 'addeps'), node('Sqrt', ['ve'], ['sd'], 'sqrt'), node('Div', ['d', 'sd'], ['n'], 'div'),
+    node('Mul', ['n', 'gamma'], ['g'], 'scale'), node('Add', ['g', 'beta'], ['y'], 'shift')],
+};
+
+async function compareWithOrt(parts: ModelParts): Promise<{ err: number; kernels: string[] }> {
+  const path = join(mkdtempSync(join(tmpdir(), 'accelc-fuse-')), 'm.onnx');
+  writeFileSync(path, encode(parts));
+  const input = new Tensor('float32', Float32Array.from(rand(256, 9)), [2, 8, 16]);
+  const { wasm, meta } = await compile(path);
+  const s = await InferenceSession.create(wasm);
+  const ours = (await s.run({ x: input })).y;
+  await s.release();
+  return { err: relError(ours, (await runOrtNode(path, { x: input })).y), kernels: meta.kernels.map((k) => k.ops.join('_')) };
+}
+
+describe('fuse-elementwise', () => {
+  it('a GELU chain becomes one node; the bias add, read twice, stays its own (nothing is recomputed)', () => {
+    const g = fuseElementwise(loadOnnx(encode(gelu), { modelName: 'gelu' }).graph);
+    expect(g.nodes.map((n) => n.op)).toEqual(['Add', 'FusedElementwise']);
+    expect(g.nodes[1].inputs).toEqual(['a', 'sqrt2', 'one', 'half']);
+    expect(JSON.parse(g.nodes[1].attrs[FUSED_KEY] as string).op).toBe('Mul');
+  });
+
+  it('a value that is a graph output is not inlined', () => {
+    const parts: ModelParts = { ...gelu, outputs: [y, valueInfo('p', FLOAT, [2, 8, 16])] };
+    const g = fuseElementwise(loadOnnx(encode(parts), { modelName: 'gelu2' }).graph);
+    expect(g.nodes.map((n) => n.op)).toEqual(['Add', 'FusedElementwise', 'FusedElementwise']);
+    expect(g.nodes[1].outputs).toEqual(['p']);
+  });
+
+  it('the fused kernel matches onnxruntime-node', async () => {
+    const { err, kernels } = await compareWithOrt(gelu);
+    expect(kernels).toEqual(['Add', 'Div_Erf_Add_Mul_Mul']);
+    expect(err).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('fuse-layernorm', () => {
+  it('the exported layer-norm pattern becomes one LayerNormalization node', () => {
+    const g = fuseLayerNorm(loadOnnx(encode(layerNorm), { modelName: 'ln' }).graph);
+    expect(g.nodes.map((n) => n.op)).toEqual(['LayerNormalization']);
+    expect(g.nodes[0].inputs).toEqual(['x', 'gamma', 'beta']);
+    expect(g.nodes[0].attrs.epsilon).toBeCloseTo(1e-5);
+  });
+
+  it('one kernel, matching onnxruntime-node', async () => {
+    const { err, kernels } = await compareWithOrt(layerNorm);
+    expect(kernels).toEqual(['LayerNormalization']);
+    expect(err).toBeLessThanOrEqual(1e-5);
+  });
+});
