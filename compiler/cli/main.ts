@@ -89,5 +89,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A closed pipe (`accelc inspect m.onnx | head`) ends the output, not the process with a stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  }
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -176,7 +176,7 @@ function copyKernel(name: string, src: Buf, dst: Buf): LoweredKernel {
 function epilogueOps(n: Node): string[] {
   if (n.op === FUSED_OP) return treeOps(JSON.parse(n.attrs[FUSED_KEY] as string) as FusedTree);
   const s = n.attrs['accelc.epilogue'];
-  return typeof s === 'string' ? (JSON.parse(s) as { op: string }[]).map((x) => x.op) : [];
+  return typeof s === 'string' ? (JSON.parse(s) as { op: string; tree?: FusedTree }[]).flatMap((x) => (x.tree ? treeOps(x.tree) : [x.op])) : [];
 }
 
 function bytesMoved(body: Kernel['body'], bufs: Map<string, Buf>, storages: Map<string, Storage>): number {

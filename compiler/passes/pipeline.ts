@@ -10,6 +10,7 @@ import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldScaleShift } from './fold-scale-shift.js';
 import { fuseEpilogues } from './fuse-epilogue.js';
 import { fuseElementwise } from './fuse-elementwise.js';
+import { fuseEpilogueTrees } from './fuse-epilogue-tree.js';
 import { fuseLayerNorm } from './fuse-layernorm.js';
 import { printGraph } from '../ir/print-graph.js';
 
@@ -28,6 +29,7 @@ export const PASSES: Pass[] = [
   { name: 'fuse-layernorm', run: fuseLayerNorm },
   { name: 'fuse-epilogue', run: fuseEpilogues },
   { name: 'fuse-elementwise', run: fuseElementwise },
+  { name: 'fuse-epilogue-tree', run: fuseEpilogueTrees },
   { name: 'prune', run: eliminateDeadNodes },
 ];
 

@@ -83,3 +83,25 @@ describe('fuse-layernorm', () => {
     expect(err).toBeLessThanOrEqual(1e-5);
   });
 });
+
+describe('fuse-epilogue-tree', () => {
+  // x @ W + bias, then GELU: MatMul and the whole chain in one kernel
+  const mm: ModelParts = {
+    inputs: [x], outputs: [valueInfo('y', FLOAT, [2, 8, 12])],
+    initializers: [floatTensor('W', [16, 12], rand(192, 4)), floatTensor('bias', [12], rand(12, 5)), floatTensor('sqrt2', [], [Math.SQRT2]),
+      floatTensor('one', [], [1]), floatTensor('half', [], [0.5])],
+    nodes: [node('MatMul', ['x', 'W'], ['h'], 'mm'), node('Add', ['bias', 'h'], ['a'], 'bias'), node('Mul', ['a', 'half'], ['y'], 'scale')],
+  };
+
+  it('MatMul + bias + scale is one kernel matching onnxruntime-node', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'accelc-fuse-')), 'm.onnx');
+    writeFileSync(path, encode(mm));
+    const input = new Tensor('float32', Float32Array.from(rand(256, 9)), [2, 8, 16]);
+    const { wasm, meta } = await compile(path);
+    expect(meta.kernels.map((k) => k.ops.join('_'))).toEqual(['MatMul_Add_Mul']);
+    const s = await InferenceSession.create(wasm);
+    const ours = (await s.run({ x: input })).y;
+    await s.release();
+    expect(relError(ours, (await runOrtNode(path, { x: input })).y)).toBeLessThanOrEqual(1e-5);
+  });
+});
