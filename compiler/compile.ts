@@ -1,7 +1,7 @@
 // accelc's compile pipeline, top to bottom: import ONNX -> graph passes -> lower to loop IR ->
 // plan memory -> emit WebAssembly.
 
-import type { ModuleMeta } from '../runtime/meta.js';
+import { RELAXED_SECTION, type ModuleMeta } from '../runtime/meta.js';
 import { loadOnnx } from './frontend/onnx/index.js';
 import { passNames, runPasses } from './passes/pipeline.js';
 import { fail } from './errors.js';
@@ -19,6 +19,7 @@ export interface CompileOptions {
   shapes?: Record<string, number[]>;
   /** Graph inputs fixed to these values: compiled in as constants, no longer module inputs. */
   bind?: Record<string, Tensor>;
+  /** true: relaxed SIMD only; false: plain SIMD only; default: plain, with a relaxed copy embedded. */
   relaxedSimd?: boolean;
   maxThreads?: number;
   disablePasses?: string[];
@@ -64,6 +65,11 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
   const { graph, program, warnings } = lowerModel(model, opts);
   const lowering = { dumpAfter: opts.dumpAfter?.filter((n) => LOWERING.some((p) => p.name === n)), log: opts.log };
-  const { wasm, meta } = emitWasm(program, { relaxedSimd: !!opts.relaxedSimd, maxThreads: opts.maxThreads ?? 16, compilerVersion: VERSION, lowering });
+  const base = { maxThreads: opts.maxThreads ?? 16, compilerVersion: VERSION };
+  // Default: a plain-SIMD module carrying a relaxed-SIMD copy of its kernels, chosen at load time.
+  const sections = opts.relaxedSimd === undefined
+    ? [{ name: RELAXED_SECTION, bytes: emitWasm(program, { ...base, relaxedSimd: true, weights: false }).wasm }]
+    : [];
+  const { wasm, meta } = emitWasm(program, { ...base, relaxedSimd: !!opts.relaxedSimd, lowering, sections });
   return { wasm, meta, warnings, graph, program };
 }

@@ -14,6 +14,12 @@
 // threads stuck or killed mid-kernel must store 0 into BARRIER_COUNT before the next run.
 
 export const META_SECTION = 'accelc';
+/**
+ * A second module with the same kernels built with relaxed SIMD (fused multiply-add), no weights:
+ * on an engine that validates it, a runtime runs kernels from it and init() from the main module,
+ * both over the same memory.
+ */
+export const RELAXED_SECTION = 'accelc.relaxed';
 export const META_FORMAT = 1;
 export const BARRIER_GEN = 0;
 export const BARRIER_COUNT = 64;
@@ -43,5 +49,6 @@ export interface ModuleMeta {
   memory: { pages: number; maxPages: number };
   scratch: { offset: number; bytesPerThread: number; maxThreads: number };
   weights: { bytes: number };
-  features: { simd: boolean; relaxedSimd: boolean };
+  /** relaxedSimd: the main module needs relaxed SIMD; relaxedVariant: a relaxed copy is embedded. */
+  features: { simd: boolean; relaxedSimd: boolean; relaxedVariant?: boolean };
 }

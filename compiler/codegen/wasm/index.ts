@@ -8,7 +8,7 @@
 import type { Program } from '../../ir/loop.js';
 import { SCALAR_BYTES } from '../../ir/loop.js';
 import type { ModuleMeta } from '../../../runtime/meta.js';
-import { META_FORMAT, META_SECTION } from '../../../runtime/meta.js';
+import { META_FORMAT, META_SECTION, RELAXED_SECTION } from '../../../runtime/meta.js';
 import { AccelcError } from '../../errors.js';
 import { lowerKernel, type LowerOptions } from '../../lower/pipeline.js';
 import { WasmModule, watOf } from './module.js';
@@ -25,6 +25,10 @@ interface EmitWasmOptions {
   compilerVersion?: string;
   /** Lowering pipeline options: --dump-after, IR verification between passes. */
   lowering?: LowerOptions;
+  /** false: no weight segments (init() does nothing), for a kernel-only variant module. */
+  weights?: boolean;
+  /** Extra custom sections (e.g. an embedded variant module). */
+  sections?: { name: string; bytes: Uint8Array }[];
 }
 
 interface EmitWasmResult { wasm: Uint8Array; meta: ModuleMeta; text?: () => string }
@@ -63,7 +67,7 @@ function emitWasm(program: Program, opts: EmitWasmOptions = {}): EmitWasmResult 
   const w = new WasmModule();
   try {
     w.setFeatures({ relaxedSimd });
-    const weights = [...program.storages.values()].filter((s) => s.region === 'weight' && s.data && s.data.length > 0);
+    const weights = opts.weights === false ? [] : [...program.storages.values()].filter((s) => s.region === 'weight' && s.data && s.data.length > 0);
     const segments = weights.map((s, i) => ({ name: `w${i}`, data: s.data!.subarray(0, Math.min(s.data!.length, s.bytes)) }));
     w.importSharedMemory(layout.pages, layout.maxPages, segments);
 
@@ -84,7 +88,9 @@ function emitWasm(program: Program, opts: EmitWasmOptions = {}): EmitWasmResult 
     if (opts.optimize !== false) w.optimize(3, 0);
 
     const meta = moduleMeta(program, layout, relaxedSimd, opts.compilerVersion ?? '0.0.0');
+    if (opts.sections?.some((x) => x.name === RELAXED_SECTION)) meta.features.relaxedVariant = true;
     w.addCustomSection(META_SECTION, new TextEncoder().encode(JSON.stringify(meta)));
+    for (const x of opts.sections ?? []) w.addCustomSection(x.name, x.bytes);
     const wasm = w.emitBinary();
     return { wasm, meta, text: () => watOf(wasm, relaxedSimd) };
   } finally {
