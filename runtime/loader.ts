@@ -3,7 +3,7 @@
 // shared memory the module imports, instantiate, and run init() to place the weights.
 
 import { fail, isAccelcError } from '../compiler/errors.js';
-import type { ModuleMeta } from './meta.js';
+import { RELAXED_SECTION, type ModuleMeta } from './meta.js';
 import { requestEagerWasmTierUp } from './platform.js';
 import { readMetaFromBytes, readMetaFromModule } from './read-meta.js';
 import { isWasmModule, wasm, type WasmMemory, type WasmModule } from './wasm-api.js';
@@ -18,6 +18,12 @@ interface LoadOptions {
    * requestEagerWasmTierUp). 'lazy': leave the engine's default tiering alone.
    */
   tierUp?: 'eager' | 'lazy';
+  /**
+   * 'auto' (default): run the module's relaxed-SIMD copy of its kernels when it has one and the engine
+   * validates relaxed SIMD (Node 22+, Deno; Node 20 with --experimental-wasm-relaxed-simd);
+   * 'plain': always the plain-SIMD kernels.
+   */
+  simd?: 'auto' | 'plain';
 }
 
 interface ModelExports {
@@ -29,6 +35,10 @@ interface ModelExports {
 interface LoadedModel {
   meta: ModuleMeta;
   module: WasmModule;
+  /** The module whose kernels run (the relaxed copy when chosen); workers instantiate this one. */
+  kernelModule: WasmModule;
+  /** Whether kernelModule is the relaxed-SIMD copy. */
+  relaxed: boolean;
   memory: WasmMemory;
   exports: ModelExports;
 }
@@ -73,7 +83,20 @@ async function loadModel(source: Uint8Array | ArrayBuffer | WasmModule, opts: Lo
   } catch (e) {
     fail('E_RUNTIME', `init() trapped: ${(e as Error).message}`, { model: meta.name });
   }
-  return { meta, module, memory, exports };
+  const variant = opts.simd === 'plain' ? undefined : await relaxedVariant(module, meta);
+  if (!variant) return { meta, module, kernelModule: module, relaxed: false, memory, exports };
+  const fast = await wasm.instantiate(variant, { env: { memory } }).catch((e: unknown) =>
+    fail('E_FILE', `the relaxed-SIMD kernels do not link: ${(e as Error).message}`, { model: meta.name }));
+  const { run, kernels } = readExports(fast.exports, meta);
+  return { meta, module, kernelModule: variant, relaxed: true, memory, exports: { init: exports.init, run, kernels } };
+}
+
+/** The embedded relaxed-SIMD kernels, compiled, if the module has them and the engine runs them. */
+async function relaxedVariant(module: WasmModule, meta: ModuleMeta): Promise<WasmModule | undefined> {
+  if (!meta.features.relaxedVariant || !supportsRelaxedSimd()) return undefined;
+  const [section] = wasm.Module.customSections(module, RELAXED_SECTION);
+  if (!section) fail('E_FILE', `the metadata announces relaxed-SIMD kernels but section '${RELAXED_SECTION}' is missing`, { model: meta.name });
+  return compileBytes(new Uint8Array(section), meta);
 }
 
 function checkFeatures(meta: ModuleMeta): void {
