@@ -55,15 +55,28 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   if (pointwise) {
     col = ctx.view(x, [N, C, H * W]);
   } else {
+    // im2col straight into GEMM column panels: panel jo holds, for every k, the TN pixels of column
+    // tile jo (min(jo*TN, P-TN) + jt, the GEMM's tail shift), so the GEMM's B loads are contiguous.
+    // Each pixel's offset in the padded input comes from a table computed here.
     const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
     kernels.push(...padded.kernels);
-    col = ctx.temp(`${node.name}.col`, 'f32', [N, K, P]);
-    const axes = [{ name: 'n', extent: N }, { name: 'ci', extent: C }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'oh', extent: g.oh }, { name: 'ow', extent: g.ow }];
-    const [n, ci, kh, kw, oh, ow] = axes.map((a) => v(a.name));
+    const [, , Hp, Wp] = padded.buf.shape;
+    const { nr } = gemmTileFor({ M, N: P, K, batch: N } as never);
+    const tn = P >= 4 ? nr * 4 : P, cols = Math.ceil(P / tn);
+    const table = new Int32Array(cols * tn);
+    for (let jo = 0; jo < cols; jo++) for (let jt = 0; jt < tn; jt++) {
+      const p = Math.min(jo * tn, P - tn) + jt;
+      table[jo * tn + jt] = Math.floor(p / g.ow) * g.sh * Wp + (p % g.ow) * g.sw;
+    }
+    const tab = ctx.weight(`${node.name}.pixels`, 'i32', [cols, tn], table);
+    const xf = ctx.view(padded.buf, [N, C, Hp * Wp]);
+    col = ctx.temp(`${node.name}.panels`, 'f32', [N, cols, K, tn]);
+    const axes = [{ name: 'n', extent: N }, { name: 'jo', extent: cols }, { name: 'ci', extent: C }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'jt', extent: tn }];
+    const [n, jo, ci, kh, kw, jt] = axes.map((a) => v(a.name));
     const def: ComputeDef = {
       name: `${node.name}.im2col`, out: col.name, type: 'f32', axes,
-      body: load(padded.buf.name, [n, ci, add(mul(oh, c(g.sh)), mul(kh, c(g.dh))), add(mul(ow, c(g.sw)), mul(kw, c(g.dw)))]),
-      outIndex: [n, add(add(mul(ci, c(g.kh * g.kw)), mul(kh, c(g.kw))), kw), add(mul(oh, c(g.ow)), ow)],
+      body: load(xf.name, [n, ci, add(add(mul(kh, c(g.dh * Wp)), mul(kw, c(g.dw))), load(tab.name, [jo, jt]))]),
+      outIndex: [n, jo, add(add(mul(ci, c(g.kh * g.kw)), mul(kh, c(g.kw))), kw), jt],
     };
     kernels.push(pointwiseKernel(def.name, def, true));
   }
@@ -80,7 +93,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   kernels.push(gemmKernel({
     name: node.name, out: ov, batch: N, M, N: P, K, tile: DEFAULT_TILE,
     a: (_b, ib, ii, _i, k) => load(wp.name, [ib, k, ii]),
-    b: (b, k, j) => load(col.name, [b, k, j]),
+    b: (b, k, j, jo, jt) => (pointwise ? load(col.name, [b, k, j]) : load(col.name, [b, jo, k, jt])),
     epilogue: (acc, b, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [i])) : acc, [b, i, j], [N, M, P]),
   }));
   return kernels;
