@@ -54,7 +54,8 @@ function memoryLayout(p: Program, maxThreads: number): MemoryLayout {
   const staticEnd = Math.max(1024, ...all.filter((s) => s.region !== 'scratch').map((s) => s.offset + s.bytes));
   const offset = scratch.length ? Math.min(...scratch.map((s) => s.offset)) : staticEnd;
   const stride = scratch.length ? Math.max(...scratch.map((s) => s.offset + s.bytes)) - offset : 0;
-  const needed = Math.max(staticEnd, offset + stride * maxThreads);
+  // + 64: vector loads may read a few bytes past the last element (stride-2 loads, see memory.ts).
+  const needed = Math.max(staticEnd, offset + stride * maxThreads) + 64;
   const pages = Math.max(1, Math.ceil(needed / PAGE));
   if (pages > MAX_PAGES) throw new AccelcError({ code: 'E_CODEGEN', message: `the model needs ${needed} bytes of memory, more than 4 GiB`, model: p.name });
   const weightBytes = all.filter((s) => s.region === 'weight').reduce((a, s) => a + s.bytes, 0);
