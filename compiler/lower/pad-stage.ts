@@ -1,4 +1,4 @@
-// Copies an NCHW tensor into a zero-bordered temporary, so convolution and pooling inner loops read
+// Copies an NCHW tensor into a zero-bordered temporary, so the im2col of a convolution reads
 // without bounds checks. Two stages: fill with the pad value, then copy the interior (vectorized).
 
 import type { Buf } from '../ir/loop.js';

@@ -9,15 +9,13 @@ import type { Node } from '../../ir/graph.js';
 import type { Buf, Expr } from '../../ir/loop.js';
 import { add, c, load, mul, v, bin } from '../../ir/loop.js';
 import { AccelcError } from '../../errors.js';
-import { ACC, type ComputeDef } from '../../schedule/compute.js';
-import type { Schedule } from '../../schedule/schedule.js';
-import { lowerStage } from '../../schedule/lower-stage.js';
+import type { ComputeDef } from '../../schedule/compute.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { geometry2d, type Geometry2d } from '../conv-geometry.js';
 import { padKernels } from '../pad-stage.js';
+import { windowStages } from '../window-stages.js';
 import { gemmKernel, gemmTileFor, DEFAULT_TILE } from '../gemm-stage.js';
 import { pointwiseKernel } from './elementwise.js';
-import { LANES } from '../default-schedules.js';
 import { epilogueOf } from '../epilogue.js';
 
 export const lowerConv: OpLowerer = (node, ctx) => {
@@ -100,34 +98,14 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
 }
 
 function convDirect(node: Node, ctx: LowerCtx, x: Buf, w: Buf, g: Geometry2d, out: Buf, epi: Epi, depthwise: boolean, group = 1): LoweredKernel[] {
-  const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
-  const [N, M, OH, OW] = out.shape;
-  const Cg = w.shape[1];
-  const Mg = M / group;
-  const axes = [{ name: 'n', extent: N }, { name: 'co', extent: M }, { name: 'oh', extent: OH }, { name: 'ow', extent: OW }];
-  const raxes = [{ name: 'ci', extent: Cg }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }];
-  const [n, co, oh, ow] = axes.map((a) => v(a.name));
-  const [ci, kh, kw] = raxes.map((a) => v(a.name));
-  const cin = depthwise ? co : add(mul(bin('div', co, c(Mg)), c(Cg)), ci);
-  const def: ComputeDef = {
-    name: node.name, out: out.name, type: 'f32', axes,
-    reduce: { op: 'sum', axes: depthwise ? raxes.slice(1) : raxes },
-    body: mul(load(w.name, [co, depthwise ? c(0) : ci, kh, kw]),
-      load(padded.buf.name, [n, cin, add(mul(oh, c(g.sh)), mul(kh, c(g.dh))), add(mul(ow, c(g.sw)), mul(kw, c(g.dw)))])),
-    epilogue: epi({ k: 'var', name: ACC }, [n, co, oh, ow]),
-  };
-  const s: Schedule = [];
-  const unrollK = g.kh * g.kw <= 25;
-  if (OW >= LANES) {
-    const tn = OW >= 2 * LANES ? 2 * LANES : LANES;
-    s.push({ p: 'split', axis: 'ow', factor: tn, outer: 'owo', inner: 'owt', tail: OW % tn ? 'shift' : 'exact' });
-    s.push({ p: 'split', axis: 'owt', factor: LANES, outer: 'owu', inner: 'owv' });
-    s.push({ p: 'reorder', order: depthwise ? ['owo', 'kh', 'kw', 'owu', 'owv'] : ['owo', 'ci', 'kh', 'kw', 'owu', 'owv'] });
-    s.push({ p: 'cache_write', at: 'owo' }, { p: 'unroll', axis: 'owu' }, { p: 'vectorize', axis: 'owv' });
-  } else {
-    s.push({ p: 'cache_write', at: 'ow' });
-  }
-  if (unrollK) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
-  s.push({ p: 'parallel', axis: 'co' });
-  return [...padded.kernels, { name: node.name, body: lowerStage(def, s), flops: 0 }];
+  const M = out.shape[1], Cg = w.shape[1], Mg = M / group;
+  const ci = v('ci'), kh = v('kh'), kw = v('kw');
+  const stages = windowStages({
+    name: node.name, out, x, g, reduce: 'sum', pad: 0,
+    extraAxes: depthwise ? [] : [{ name: 'ci', extent: Cg }],
+    channel: (co) => (depthwise ? co : add(mul(bin('div', co, c(Mg)), c(Cg)), ci)),
+    term: (value, co) => mul(load(w.name, [co, depthwise ? c(0) : ci, kh, kw]), value),
+    epilogue: (acc, idx) => epi(acc, idx),
+  });
+  return stages.map((body, i) => ({ name: `${node.name}.${i}`, body, flops: 0 }));
 }

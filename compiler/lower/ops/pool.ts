@@ -1,15 +1,13 @@
 // MaxPool, AveragePool (NCHW, 2-D) over a padded copy, and the global pools as reductions.
 
 import type { Expr } from '../../ir/loop.js';
-import { add, c, f, load, mul, v } from '../../ir/loop.js';
+import { f, load, mul, v } from '../../ir/loop.js';
 import { AccelcError } from '../../errors.js';
 import { ACC, type ComputeDef } from '../../schedule/compute.js';
-import type { Schedule } from '../../schedule/schedule.js';
 import { lowerStage } from '../../schedule/lower-stage.js';
 import type { OpLowerer } from '../context.js';
 import { geometry2d } from '../conv-geometry.js';
-import { padKernels } from '../pad-stage.js';
-import { LANES } from '../default-schedules.js';
+import { windowStages } from '../window-stages.js';
 
 export const lowerPool: OpLowerer = (node, ctx) => {
   const x = ctx.buf(node.inputs[0]);
@@ -18,12 +16,8 @@ export const lowerPool: OpLowerer = (node, ctx) => {
   const [N, C, H, W] = x.shape;
   const isMax = node.op === 'MaxPool';
   const g = geometry2d(node, H, W, node.attrs.kernel_shape as number[], node.attrs.ceil_mode === 1);
-  // Extend the trailing pads so every window of a ceil-mode output stays inside the padded copy.
-  const pb = Math.max(g.pb, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1 - H - g.pt);
-  const pr = Math.max(g.pr, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1 - W - g.pl);
-  const padded = padKernels(node.name, ctx, x, g.pt, g.pl, pb, pr, isMax ? -Infinity : 0);
   const out = ctx.buf(node.outputs[0]);
-  let epilogue: Expr | undefined;
+  let epilogue: ((acc: Expr, idx: Expr[]) => Expr) | undefined;
   if (!isMax) {
     const includePad = node.attrs.count_include_pad === 1;
     const inv = new Float32Array(g.oh * g.ow);
@@ -37,23 +31,14 @@ export const lowerPool: OpLowerer = (node, ctx) => {
       inv[oh * g.ow + ow] = n ? 1 / n : 0;
     }
     const invBuf = ctx.weight(`${node.name}.inv`, 'f32', [g.oh, g.ow], inv);
-    epilogue = mul({ k: 'var', name: ACC }, load(invBuf.name, [v('oh'), v('ow')]));
+    epilogue = (acc, idx) => mul(acc, load(invBuf.name, [idx[2], idx[3]]));
   }
-  const def: ComputeDef = {
-    name: node.name, out: out.name, type: 'f32',
-    axes: [{ name: 'n', extent: N }, { name: 'c', extent: C }, { name: 'oh', extent: g.oh }, { name: 'ow', extent: g.ow }],
-    reduce: { op: isMax ? 'max' : 'sum', axes: [{ name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }] },
-    body: load(padded.buf.name, [v('n'), v('c'), add(mul(v('oh'), c(g.sh)), mul(v('kh'), c(g.dh))), add(mul(v('ow'), c(g.sw)), mul(v('kw'), c(g.dw)))]),
-    epilogue,
-  };
-  const s: Schedule = [];
-  if (g.ow >= LANES) {
-    s.push({ p: 'split', axis: 'ow', factor: LANES, outer: 'owo', inner: 'owv', tail: g.ow % LANES ? 'shift' : 'exact' });
-    s.push({ p: 'reorder', order: ['owo', 'kh', 'kw', 'owv'] }, { p: 'cache_write', at: 'owo' }, { p: 'vectorize', axis: 'owv' });
-  } else s.push({ p: 'cache_write', at: 'ow' });
-  if (g.kh * g.kw <= 25) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
-  s.push({ p: 'parallel', axis: 'c' });
-  return [...padded.kernels, { name: node.name, body: lowerStage(def, s), flops: N * C * g.oh * g.ow * g.kh * g.kw }];
+  const stages = windowStages({
+    name: node.name, out, x, g, reduce: isMax ? 'max' : 'sum', pad: isMax ? -Infinity : 0,
+    channel: (co) => co, term: (value) => value, epilogue,
+  });
+  const flops = N * C * g.oh * g.ow * g.kh * g.kw;
+  return stages.map((body, i) => ({ name: `${node.name}.${i}`, body, flops: i ? 0 : flops }));
 };
 
 export const lowerGlobalPool: OpLowerer = (node, ctx) => {

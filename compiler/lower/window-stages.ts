@@ -1,0 +1,93 @@
+// Sliding-window computations (depthwise / grouped convolution, pooling) without a padded copy of
+// the input: the output is partitioned (as Halide and TVM partition loops) into an interior whose
+// windows lie inside the input, read directly and vectorized, and border strips whose reads are
+// bounds-checked (out-of-range taps read the pad value).
+
+import type { Buf, Expr, Stmt } from '../ir/loop.js';
+import { add, bin, c, load, mul, sub, v } from '../ir/loop.js';
+import type { ComputeDef, ReduceOp } from '../schedule/compute.js';
+import type { Schedule } from '../schedule/schedule.js';
+import { lowerStage } from '../schedule/lower-stage.js';
+import type { Geometry2d } from './conv-geometry.js';
+import { LANES } from './default-schedules.js';
+
+export interface WindowSpec {
+  name: string;
+  out: Buf;                                  // [N, C, OH, OW]
+  x: Buf;                                    // [N, Cin, H, W]
+  g: Geometry2d;
+  reduce: ReduceOp;
+  /** Extra reduction axes besides kh, kw (e.g. the input channels of a grouped convolution). */
+  extraAxes?: { name: string; extent: number }[];
+  /** Input channel read for output channel `co` (and extra axes). */
+  channel(co: Expr): Expr;
+  /** The reduced term, given the input value and the output channel. */
+  term(value: Expr, co: Expr): Expr;
+  epilogue?(acc: Expr, idx: Expr[]): Expr;
+  pad: number;
+}
+
+interface Region { oh0: number; oh1: number; ow0: number; ow1: number; checked: boolean }
+
+/** Output range [lo, hi) whose windows stay inside [0, size) along one axis. */
+function inside(outSize: number, size: number, k: number, s: number, d: number, p: number): [number, number] {
+  const lo = Math.min(outSize, Math.ceil(p / s));
+  const hi = Math.max(lo, Math.min(outSize, Math.floor((size - 1 - (k - 1) * d + p) / s) + 1));
+  return [lo, hi];
+}
+
+function regions(g: Geometry2d, H: number, W: number): Region[] {
+  const [r0, r1] = inside(g.oh, H, g.kh, g.sh, g.dh, g.pt);
+  const [c0, c1] = inside(g.ow, W, g.kw, g.sw, g.dw, g.pl);
+  if (r0 >= r1 || c0 >= c1) return [{ oh0: 0, oh1: g.oh, ow0: 0, ow1: g.ow, checked: true }];
+  return [
+    { oh0: r0, oh1: r1, ow0: c0, ow1: c1, checked: false },
+    { oh0: 0, oh1: r0, ow0: 0, ow1: g.ow, checked: true },
+    { oh0: r1, oh1: g.oh, ow0: 0, ow1: g.ow, checked: true },
+    { oh0: r0, oh1: r1, ow0: 0, ow1: c0, checked: true },
+    { oh0: r0, oh1: r1, ow0: c1, ow1: g.ow, checked: true },
+  ].filter((r) => r.oh1 > r.oh0 && r.ow1 > r.ow0);
+}
+
+export function windowStages(spec: WindowSpec): Stmt[] {
+  const { g, x, out } = spec;
+  const [N, C] = out.shape, H = x.shape[2], W = x.shape[3];
+  return regions(g, H, W).map((r, k) => {
+    const n = v('n'), co = v('co');
+    const oh = add(v('r'), c(r.oh0)), ow = add(v('q'), c(r.ow0));
+    const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(v('kh'), c(g.dh)));
+    const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(v('kw'), c(g.dw)));
+    const ch = spec.channel(co);
+    let value: Expr;
+    if (!r.checked) value = load(x.name, [n, ch, y, xx]);
+    else {
+      const clamp = (e: Expr, hi: number) => bin('min', bin('max', e, c(0)), c(hi - 1));
+      const ok = bin('and', bin('and', bin('ge', y, c(0)), bin('lt', y, c(H))), bin('and', bin('ge', xx, c(0)), bin('lt', xx, c(W))));
+      value = { k: 'select', c: ok, a: load(x.name, [n, ch, clamp(y, H), clamp(xx, W)]), b: { k: 'const', t: 'f32', v: spec.pad } };
+    }
+    const idx = [n, co, oh, ow];
+    const extent = r.ow1 - r.ow0;
+    const def: ComputeDef = {
+      name: `${spec.name}.${r.checked ? `border${k}` : 'interior'}`, out: out.name, type: 'f32',
+      axes: [{ name: 'n', extent: N }, { name: 'co', extent: C }, { name: 'r', extent: r.oh1 - r.oh0 }, { name: 'q', extent }],
+      reduce: { op: spec.reduce, axes: [...(spec.extraAxes ?? []), { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }] },
+      body: spec.term(value, co),
+      outIndex: idx,
+      epilogue: spec.epilogue?.({ k: 'var', name: '$acc' }, idx),
+    };
+    const red = (spec.extraAxes ?? []).map((a) => a.name);
+    const s: Schedule = [];
+    if (extent >= LANES) {
+      const tn = extent >= 2 * LANES ? 2 * LANES : LANES;
+      s.push({ p: 'split', axis: 'q', factor: tn, outer: 'qo', inner: 'qt', tail: extent % tn ? 'shift' : 'exact' });
+      s.push({ p: 'split', axis: 'qt', factor: LANES, outer: 'qu', inner: 'qv' });
+      s.push({ p: 'reorder', order: ['qo', ...red, 'kh', 'kw', 'qu', 'qv'] });
+      s.push({ p: 'cache_write', at: 'qo' }, { p: 'unroll', axis: 'qu' }, { p: 'vectorize', axis: 'qv' });
+    } else {
+      s.push({ p: 'cache_write', at: 'q' });
+    }
+    if (g.kh * g.kw <= 25) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
+    s.push({ p: 'parallel', axis: 'co' });
+    return lowerStage(def, s);
+  });
+}
