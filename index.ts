@@ -2,7 +2,9 @@
 // (A runtime-only user can import 'accelc/dist/runtime/session.js' and never load the compiler.)
 
 export { InferenceSession } from './runtime/session.js';
-export type { SessionOptions, ModelSource } from './runtime/session.js';
+export type { SessionOptions, RunOptions, ModelSource } from './runtime/session.js';
+export { RunError, isRunError } from './runtime/run-error.js';
+export type { RunFailure } from './runtime/run-error.js';
 export { Tensor } from './runtime/tensor.js';
 export type { TensorType, TypedArray } from './runtime/tensor.js';
 export { compile } from './compiler/compile.js';

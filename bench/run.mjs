@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
-const DEFAULT_MODELS = ['mobilenet_v2', 'resnet18', 'squeezenet1_1', 'shufflenet_v2_x1_0', 'digits_cnn'];
+const DEFAULT_MODELS = ['mobilenet_v2', 'resnet18', 'squeezenet1_1', 'shufflenet_v2_x1_0', 'digits_cnn', 'bert_mini', 'vit_tiny'];
 
 const USAGE = 'usage: node bench/run.mjs [--threads N] [--models a,b] [--iters N] [--warmup N] [--json] [--models-dir DIR]';
 

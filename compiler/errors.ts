@@ -39,7 +39,12 @@ export class AccelcError extends Error {
 export function formatError(info: ErrorInfo): string {
   const where = [info.model && `model ${info.model}`, info.node && `node '${info.node}'`, info.op && `(${info.op})`]
     .filter(Boolean).join(' ');
-  return `${info.code}: ${where ? where + ': ' : ''}${info.message}`;
+  return oneLine(`${info.code}: ${where ? where + ': ' : ''}${info.message}`);
+}
+
+/** Messages stay one line whatever names a model carries: control characters are escaped. */
+function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export function fail(code: ErrorCode, message: string, ctx: Omit<ErrorInfo, 'code' | 'message'> = {}): never {
@@ -48,4 +53,18 @@ export function fail(code: ErrorCode, message: string, ctx: Omit<ErrorInfo, 'cod
 
 export function isAccelcError(e: unknown): e is AccelcError {
   return e instanceof AccelcError;
+}
+
+/**
+ * E_SHAPE: an output's shape (or another compile-time decision: Resize's crop box, whether Dropout
+ * is the identity) depends on the contents of `value`, which is computed at run time (a Reshape's
+ * target shape fed as a graph input, say). A caller that knows the inputs' values can compile again
+ * with them bound (runtime/dynamic.ts does).
+ */
+export class DynamicShapeError extends AccelcError {
+  readonly value: string;
+  constructor(info: Omit<ErrorInfo, 'code'> & { value: string }) {
+    super({ ...info, code: 'E_SHAPE' });
+    this.value = info.value;
+  }
 }

@@ -1,9 +1,10 @@
-// Platform glue for the runtime, kept out of the loader: reading files and engine flags.
+// Platform glue for the runtime, kept out of the loader: reading files, engine flags, core count.
+// (Starting workers is in embed/.)
 // Node builtins are imported lazily so a browser bundle of the runtime never needs them.
 
 import { fail } from '../compiler/errors.js';
 
-export { readFileBytes, readUrlBytes, writeFileBytes, isNode, isDeno, requestEagerWasmTierUp };
+export { readFileBytes, readUrlBytes, writeFileBytes, isNode, isDeno, requestEagerWasmTierUp, availableCores };
 
 function isDeno(): boolean {
   return typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
@@ -73,4 +74,14 @@ async function requestEagerWasmTierUp(): Promise<boolean> {
   v8.setFlagsFromString('--no-wasm-lazy-compilation');
   eagerRequested = true;
   return true;
+}
+
+/** The cores this process may use: os.availableParallelism() on Node, navigator.hardwareConcurrency elsewhere. */
+async function availableCores(): Promise<number> {
+  if (isNode()) {
+    const os = await import('node:os');
+    return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  }
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }

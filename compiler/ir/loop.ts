@@ -5,11 +5,12 @@
 // Loops carry a kind set by the schedule: 'serial', 'unroll', 'vectorize' (lanes = extent, a
 // constant 4 for f32x4/i32x4), or 'parallel' (split among threads: kernel params tid, nthreads).
 //
-// Types: storage types f32 i32 i64 i8 u8 i16 u16. Register types are f32, i32, i64 (narrow loads
-// widen to i32, stores to narrow buffers wrap). Loop variables and index arithmetic are i32.
+// Types: storage types f32 i32 i64 i8 u8 i16 u16 f64 u32 f16. Register types are f32, i32, i64
+// (narrow loads widen to i32, stores to narrow buffers wrap; f64 and f16 are computed in f32
+// registers, u32 in i64). Loop variables and index arithmetic are i32.
 // A vector expression has lanes > 1; ramp and bcast make vectors from scalars.
 
-export type ScalarType = 'f32' | 'i32' | 'i64' | 'i8' | 'u8' | 'i16' | 'u16';
+export type ScalarType = 'f32' | 'i32' | 'i64' | 'i8' | 'u8' | 'i16' | 'u16' | 'f64' | 'u32' | 'f16';
 export type RegType = 'f32' | 'i32' | 'i64';
 
 export type BinOp =
@@ -97,10 +98,10 @@ export interface Program {
   outputs: IOBinding[];
 }
 
-export const SCALAR_BYTES: Record<ScalarType, number> = { f32: 4, i32: 4, i64: 8, i8: 1, u8: 1, i16: 2, u16: 2 };
+export const SCALAR_BYTES: Record<ScalarType, number> = { f32: 4, i32: 4, i64: 8, i8: 1, u8: 1, i16: 2, u16: 2, f64: 8, u32: 4, f16: 2 };
 
 export function regTypeOf(t: ScalarType): RegType {
-  return t === 'f32' ? 'f32' : t === 'i64' ? 'i64' : 'i32';
+  return t === 'f32' || t === 'f64' || t === 'f16' ? 'f32' : t === 'i64' || t === 'u32' ? 'i64' : 'i32';
 }
 
 export function contiguousStrides(shape: readonly number[]): number[] {

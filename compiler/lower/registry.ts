@@ -16,6 +16,25 @@ import { lowerPad } from './ops/pad.js';
 import { lowerExpand } from './ops/expand.js';
 import { lowerFusedElementwise } from './ops/fused-elementwise.js';
 import { lowerLayerNorm } from './ops/layernorm.js';
+import { lowerPow } from './ops/pow.js';
+import { lowerDropout } from './ops/dropout.js';
+import { ACTIVATION_LOWERINGS } from './ops/activation.js';
+import { TRIG_LOWERINGS } from './ops/trig.js';
+import { INTEGER_LOWERINGS } from './ops/integer-ops.js';
+import { LAYOUT_LOWERINGS } from './ops/layout.js';
+import { INDEXING_LOWERINGS } from './ops/indexing.js';
+import { REDUCE_MORE_LOWERINGS } from './ops/reduce-more.js';
+import { LOSS_LOWERINGS } from './ops/loss.js';
+import { RESIZE_LOWERINGS } from './ops/resize.js';
+import { TOPK_LOWERINGS } from './ops/top-k.js';
+import { NORMALIZATION_LOWERINGS } from './ops/normalization.js';
+import { CONV_ND_LOWERINGS } from './ops/conv-nd.js';
+import { POOL_ND_LOWERINGS } from './ops/pool-nd.js';
+import { QUANTIZE_LOWERINGS } from './ops/quantize.js';
+import { EINSUM_LOWERINGS } from './ops/einsum.js';
+import { SEQUENCE_OP_LOWERINGS } from './ops/sequence-ops.js';
+import { RNN_LOWERINGS } from './ops/rnn.js';
+import { GRID_SAMPLE_LOWERINGS } from './ops/grid-sample.js';
 
 export const ALIAS_OPS = new Set(['Identity', 'Dropout', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 export const FOLDED_OPS = new Set(['Shape', 'Constant', 'ConstantOfShape', 'Range', 'Size']);
@@ -44,4 +63,23 @@ export const LOWERINGS: Record<string, OpLowerer> = {
   Expand: lowerExpand,
   FusedElementwise: lowerFusedElementwise,
   LayerNormalization: lowerLayerNorm,
+  Pow: lowerPow,
+  Dropout: lowerDropout,
+  ...ACTIVATION_LOWERINGS,
+  ...TRIG_LOWERINGS,
+  ...INTEGER_LOWERINGS,
+  ...LAYOUT_LOWERINGS,
+  ...INDEXING_LOWERINGS,
+  ...REDUCE_MORE_LOWERINGS,
+  ...LOSS_LOWERINGS,
+  ...RESIZE_LOWERINGS,
+  ...TOPK_LOWERINGS,
+  ...NORMALIZATION_LOWERINGS,
+  ...CONV_ND_LOWERINGS,
+  ...POOL_ND_LOWERINGS,
+  ...QUANTIZE_LOWERINGS,
+  ...EINSUM_LOWERINGS,
+  ...SEQUENCE_OP_LOWERINGS,
+  ...RNN_LOWERINGS,
+  ...GRID_SAMPLE_LOWERINGS,
 };

@@ -15,6 +15,7 @@ export function foldBatchNorm(g: Graph): Graph {
     if (host.op !== 'Conv' && !(host.op === 'Gemm' && host.attrs.transB === 1)) continue;
     const bn = consumer.get(host.outputs[0]);
     if (!bn || bn.op !== 'BatchNormalization' || bn.outputs.filter(Boolean).length !== 1) continue;
+    if (bn.attrs.training_mode === 1) continue;   // normalizes with the batch's statistics
     if (g.outputs.includes(host.outputs[0])) continue;
     const w = constOf(g, host.inputs[1]);
     const b = constOf(g, host.inputs[2]);

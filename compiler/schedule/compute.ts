@@ -16,7 +16,7 @@ export interface Axis {
   extent: number;
 }
 
-export type ReduceOp = 'sum' | 'max' | 'min';
+export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
 
 export interface ComputeDef {
   name: string;
@@ -33,6 +33,7 @@ export interface ComputeDef {
 
 export function reduceInit(op: ReduceOp, t: RegType): Expr {
   if (op === 'sum') return { k: 'const', t, v: t === 'i64' ? 0n : 0 };
+  if (op === 'prod') return { k: 'const', t, v: t === 'i64' ? 1n : 1 };
   const big = op === 'max' ? -Infinity : Infinity;
   if (t === 'f32') return { k: 'const', t, v: big };
   if (t === 'i32') return { k: 'const', t, v: op === 'max' ? -2147483648 : 2147483647 };
@@ -40,5 +41,5 @@ export function reduceInit(op: ReduceOp, t: RegType): Expr {
 }
 
 export function reduceCombine(op: ReduceOp, acc: Expr, x: Expr): Expr {
-  return { k: 'bin', op: op === 'sum' ? 'add' : op, a: acc, b: x };
+  return { k: 'bin', op: op === 'sum' ? 'add' : op === 'prod' ? 'mul' : op, a: acc, b: x };
 }

@@ -7,6 +7,7 @@ import { main } from '../../compiler/cli/main.js';
 import { encodeNpy } from '../../runtime/npy.js';
 import { encodeNpz, readNpz } from '../../runtime/npz.js';
 import { Tensor } from '../../runtime/tensor.js';
+import { buildThreadsModule } from '../helpers/threads-module.js';
 import { buildTinyModule } from '../helpers/tiny-module.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -103,10 +104,18 @@ describe('accelc', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it('bench --threads 2 is refused until the worker runtime lands', async () => {
+  it('bench --threads 2 runs on two workers (workers start from dist/: build first)', async () => {
+    const threaded = join(dir, 'threads.wasm');
+    writeFileSync(threaded, buildThreadsModule().wasm);
+    const r = await cli('bench', threaded, '--threads', '2', '--iters', '2', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ threads: 2, model: 'threads' });
+  });
+
+  it('bench --threads above what the module was compiled for is a usage error', async () => {
     const r = await cli('bench', tiny, '--threads', '2', '--iters', '1');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('threads > 1 lands with the worker runtime');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the module was compiled for at most 1 threads (recompile with --max-threads 2)');
   });
 
   it('exits 70 with a stack on an internal error', async () => {

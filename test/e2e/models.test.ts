@@ -13,6 +13,8 @@ const MODELS = [
   { name: 'resnet18', input: 'input', output: 'logits' },
   { name: 'squeezenet1_1', input: 'input', output: 'logits' },
   { name: 'shufflenet_v2_x1_0', input: 'input', output: 'logits' },
+  { name: 'bert_mini', input: 'input_ids', output: 'logits' },   // int64 token ids
+  { name: 'vit_tiny', input: 'input', output: 'logits' },        // all-zero logits (zero head): see transformers.test.ts
 ];
 
 describe('real models match PyTorch and onnxruntime-node', () => {

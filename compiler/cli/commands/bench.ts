@@ -17,7 +17,7 @@ export const benchCommand: Command = {
   summary: 'time a model on random inputs (fixed seed); prints one JSON object',
   usage: 'accelc bench model.wasm|model.onnx [--threads N] [--iters K] [--warmup W] [--json]',
   flags: [
-    { name: 'threads', short: 't', kind: 'int', help: 'threads to run on (default 1; only 1 until the worker runtime lands)' },
+    { name: 'threads', short: 't', kind: 'int', help: 'threads to run on: 1 runs on the main thread, N > 1 on N workers (default 1)' },
     { name: 'iters', short: 'n', kind: 'int', help: 'timed runs (default 20)' },
     { name: 'warmup', short: 'w', kind: 'int', help: 'untimed runs after the first (default 3)' },
     { name: 'seed', kind: 'int', help: 'seed of the random inputs (default 42)' },

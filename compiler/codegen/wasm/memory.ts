@@ -1,7 +1,8 @@
 // Loads and stores: global buffers through linear memory (address.ts decides pointer and
 // immediate offsets), register buffers through locals. Narrow types widen on load (signed or
 // unsigned) and wrap on store. A vector access is contiguous (one v128 op), uniform (a splat, or
-// the last lane for a store), strided (4 lane ops with immediate offsets) or a gather/scatter.
+// the last lane for a store), strided (4 lane ops with immediate offsets; stride 2 is two loads and
+// a shuffle) or a gather/scatter.
 
 import type { Buf, Expr, ScalarType, Stmt } from '../../ir/loop.js';
 import { SCALAR_BYTES } from '../../ir/loop.js';
@@ -10,6 +11,7 @@ import type { LoadOp, Ref, StoreOp } from './module.js';
 import { byteForm, placeOffsets, termRef } from './address.js';
 import { emitScalar } from './expr.js';
 import { emitVector, asValue } from './simd.js';
+import { f32ToHalf, halfToF32 } from './half.js';
 
 export { emitLoad, emitVectorLoad, emitStore };
 
@@ -18,10 +20,15 @@ type Store = Extract<Stmt, { k: 'store' }>;
 
 const LOAD: Record<ScalarType, LoadOp> = {
   f32: 'f32.load', i32: 'i32.load', i64: 'i64.load', i8: 'i32.load8_s', u8: 'i32.load8_u', i16: 'i32.load16_s', u16: 'i32.load16_u',
+  f64: 'f64.load', u32: 'i64.load32_u',    // f64 is demoted to an f32 register (promoted on store), u32 widens to i64
+  f16: 'i32.load16_u',                     // half bits, widened to f32 (half.ts)
 };
 const STORE: Record<ScalarType, StoreOp> = {
   f32: 'f32.store', i32: 'i32.store', i64: 'i64.store', i8: 'i32.store8', u8: 'i32.store8', i16: 'i32.store16', u16: 'i32.store16',
+  f64: 'f64.store', u32: 'i64.store32', f16: 'i32.store16',
 };
+/** Storage types with no vector access: 8-byte lanes, or a register type wider than the storage. */
+const SCALAR_ONLY = new Set<ScalarType>(['i64', 'f64', 'u32', 'f16']);
 const shapeOf = (t: ScalarType) => (t === 'f32' ? 'f32x4' : 'i32x4') as 'f32x4' | 'i32x4';
 const isRamp0 = (e: Expr | undefined) => e?.k === 'ramp' && e.base.k === 'const' && Number(e.base.v) === 0 && e.stride === 1;
 
@@ -64,12 +71,14 @@ function emitLoad(ctx: KernelCtx, e: Load): Ref {
   }
   const f = byteForm(ctx, b, e.idx);
   const { ptr, offsets } = placeOffsets(ctx, f.terms, [f.k]);
-  return ctx.w.load(LOAD[b.dtype], offsets[0], ptr);
+  const x = ctx.w.load(LOAD[b.dtype], offsets[0], ptr);
+  if (b.dtype === 'f16') return halfToF32(ctx.w, x);
+  return b.dtype === 'f64' ? ctx.w.unary('f32.demote_f64', x) : x;
 }
 
 function emitVectorLoad(ctx: KernelCtx, e: Load): Ref {
   const w = ctx.w, b = ctx.buf(e.buf);
-  if (b.dtype === 'i64') ctx.fail(`i64 vector load of '${b.name}'`);
+  if (SCALAR_ONLY.has(b.dtype)) ctx.fail(`${b.dtype} vector load of '${b.name}'`);
   if (b.scope === 'local') {
     if (!isRamp0(e.idx[0])) ctx.fail(`register buffer '${b.name}' read as a vector at ${e.idx.length} indices`);
     return ctx.fn.get(regLocal(ctx, b));
@@ -93,6 +102,14 @@ function emitVectorLoad(ctx: KernelCtx, e: Load): Ref {
   if (f.lane === 0) {
     const { ptr, offsets: [o] } = placeOffsets(ctx, sterms, [f.k]);
     return bytes === 4 ? w.load('v128.load32_splat', o, ptr) : w.splat('i32x4', w.load(LOAD[b.dtype], o, ptr));
+  }
+  if (bytes === 4 && f.lane === 8) {
+    // Stride 2: two contiguous loads and one shuffle of their even lanes (reads 4 bytes past the
+    // last element; memory keeps slack at its end for that, see codegen/wasm/index.ts).
+    const { ptr, offsets: [o] } = placeOffsets(ctx, sterms, [f.k]);
+    const p = ctx.temp(ptr, 'i32');
+    const even = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+    return w.block(null, [p.set, w.shuffle(w.load('v128.load', o, p.get()), w.load('v128.load', o + 16, p.get()), even)], 'v128');
   }
   const { ptr, offsets } = placeOffsets(ctx, sterms, [0, 1, 2, 3].map((j) => f.k + j * f.lane));
   const p = ctx.temp(ptr, 'i32');
@@ -148,9 +165,11 @@ function emitStore(ctx: KernelCtx, s: Store): Ref {
   const f = byteForm(ctx, b, s.idx);
   if (lanes === 1) {
     const { ptr, offsets } = placeOffsets(ctx, f.terms, [f.k]);
-    return w.store(STORE[b.dtype], offsets[0], ptr, emitScalar(ctx, s.value));
+    const x = emitScalar(ctx, s.value);
+    const stored = b.dtype === 'f64' ? w.unary('f64.promote_f32', x) : b.dtype === 'f16' ? f32ToHalf(w, x) : x;
+    return w.store(STORE[b.dtype], offsets[0], ptr, stored);
   }
-  if (b.dtype === 'i64') ctx.fail(`i64 vector store to '${b.name}'`);
+  if (SCALAR_ONLY.has(b.dtype)) ctx.fail(`${b.dtype} vector store to '${b.name}'`);
   const bytes = SCALAR_BYTES[b.dtype] as 1 | 2 | 4;
   const value = vt.lanes > 1 ? asValue(ctx, emitVector(ctx, s.value)) : w.splat(shapeOf(b.dtype), emitScalar(ctx, s.value));
   const vterms = f.terms.filter((t) => t.lanes > 1), sterms = f.terms.filter((t) => t.lanes === 1);

@@ -26,6 +26,7 @@ const UNARY = {
   'i32.trunc_sat_f32_s': B.TruncSatSFloat32ToInt32, 'i64.trunc_sat_f32_s': B.TruncSatSFloat32ToInt64,
   'f32.convert_i32_s': B.ConvertSInt32ToFloat32, 'f32.convert_i64_s': B.ConvertSInt64ToFloat32,
   'i64.extend_i32_s': B.ExtendSInt32, 'i32.wrap_i64': B.WrapInt64,
+  'f32.demote_f64': B.DemoteFloat64, 'f64.promote_f32': B.PromoteFloat32,
   'i32.reinterpret_f32': B.ReinterpretFloat32, 'f32.reinterpret_i32': B.ReinterpretInt32,
   'f32x4.neg': B.NegVecF32x4, 'f32x4.abs': B.AbsVecF32x4, 'f32x4.sqrt': B.SqrtVecF32x4, 'f32x4.floor': B.FloorVecF32x4,
   'f32x4.ceil': B.CeilVecF32x4, 'f32x4.nearest': B.NearestVecF32x4, 'f32x4.trunc': B.TruncVecF32x4,
@@ -62,13 +63,15 @@ type UnaryOp = keyof typeof UNARY;
 type BinaryOp = keyof typeof BINARY | keyof typeof SHIFT;
 type LoadOp =
   | 'i32.load' | 'i32.load8_s' | 'i32.load8_u' | 'i32.load16_s' | 'i32.load16_u' | 'i64.load' | 'f32.load'
+  | 'f64.load' | 'i64.load32_u'
   | 'v128.load' | 'v128.load32_splat' | 'v128.load64_splat' | 'v128.load32_zero' | 'v128.load16x4_s' | 'v128.load16x4_u';
-type StoreOp = 'i32.store' | 'i32.store8' | 'i32.store16' | 'i64.store' | 'f32.store' | 'v128.store';
+type StoreOp = 'i32.store' | 'i32.store8' | 'i32.store16' | 'i64.store' | 'f32.store' | 'v128.store' | 'f64.store' | 'i64.store32';
 
 const BYTES: Record<LoadOp | StoreOp, number> = {
   'i32.load': 4, 'i32.load8_s': 1, 'i32.load8_u': 1, 'i32.load16_s': 2, 'i32.load16_u': 2, 'i64.load': 8, 'f32.load': 4,
   'v128.load': 4, 'v128.load32_splat': 4, 'v128.load64_splat': 8, 'v128.load32_zero': 4, 'v128.load16x4_s': 2, 'v128.load16x4_u': 2,
   'i32.store': 4, 'i32.store8': 1, 'i32.store16': 2, 'i64.store': 8, 'f32.store': 4, 'v128.store': 4,
+  'f64.load': 8, 'i64.load32_u': 4, 'f64.store': 8, 'i64.store32': 4,
 };
 
 function typeOf(t: ValType): binaryen.Type {
@@ -114,12 +117,12 @@ class WasmModule {
 
   // ---- memory ----
   load(op: LoadOp, offset: number, ptr: Ref): Ref {
-    const [ns, name] = op.split('.') as ['i32' | 'i64' | 'f32' | 'v128', string];
+    const [ns, name] = op.split('.') as ['i32' | 'i64' | 'f32' | 'f64' | 'v128', string];
     const fn = (this.m[ns] as unknown as Record<string, (o: number, a: number, p: Ref) => Ref>)[name];
     return fn(offset, BYTES[op], ptr);
   }
   store(op: StoreOp, offset: number, ptr: Ref, value: Ref): Ref {
-    const [ns, name] = op.split('.') as ['i32' | 'i64' | 'f32' | 'v128', string];
+    const [ns, name] = op.split('.') as ['i32' | 'i64' | 'f32' | 'f64' | 'v128', string];
     const fn = (this.m[ns] as unknown as Record<string, (o: number, a: number, p: Ref, v: Ref) => Ref>)[name];
     return fn(offset, BYTES[op], ptr, value);
   }

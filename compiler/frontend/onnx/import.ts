@@ -100,7 +100,7 @@ function inputValue(vi: onnx.IValueInfoProto, opts: ImportOptions, warnings: str
     if (info.shape && info.shape.length !== given.length) {
       fail('E_USAGE', `shape [${given}] for input '${name}' has rank ${given.length}, the model declares [${info.shape}]`, where);
     }
-    return { name, dtype: info.dtype, shape: [...given] };
+    return { name, dtype: info.dtype, shape: checkInputSize(name, [...given], where) };
   }
   if (!info.shape) return fail('E_MODEL', `graph input '${name}' has no declared shape; pass one with the shapes option`, where);
   const shape = info.shape.map((d: Dim, k: number) => {
@@ -111,7 +111,13 @@ function inputValue(vi: onnx.IValueInfoProto, opts: ImportOptions, warnings: str
     warnings.push(`input '${name}': dim ${k}${d === '?' ? '' : ` ('${d}')`} is not fixed; assuming 1`);
     return 1;
   });
-  return { name, dtype: info.dtype, shape };
+  return { name, dtype: info.dtype, shape: checkInputSize(name, shape, where) };
+}
+
+/** Tensors are indexed with 32-bit arithmetic: a graph input may hold at most 2^31 elements. */
+function checkInputSize(name: string, shape: number[], where: { model: string }): number[] {
+  if (shape.reduce((a, b) => a * b, 1) > 2 ** 31) fail('E_MODEL', `graph input '${name}' has dims [${shape}], more than 2^31 elements`, where);
+  return shape;
 }
 
 function readNodes(protos: readonly onnx.INodeProto[], opts: ImportOptions, define: (v: Value, what: string) => void): Node[] {

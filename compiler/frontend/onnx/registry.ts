@@ -27,6 +27,40 @@ import { squeezeSchemas } from './ops/squeeze.js';
 import { transposeSchemas } from './ops/transpose.js';
 import { unarySchemas } from './ops/unary.js';
 import { whereSchemas } from './ops/where.js';
+import { variadicSchemas } from './ops/variadic.js';
+import { logicalSchemas } from './ops/logical.js';
+import { activationSchemas } from './ops/activation.js';
+import { roundingSchemas } from './ops/rounding.js';
+import { trigSchemas } from './ops/trig.js';
+import { integerOpSchemas } from './ops/integer-ops.js';
+import { castLikeSchemas } from './ops/cast-like.js';
+import { sizeSchemas } from './ops/size.js';
+import { splitSchemas } from './ops/split.js';
+import { tileSchemas } from './ops/tile.js';
+import { depthSpaceSchemas } from './ops/depth-space.js';
+import { triluSchemas } from './ops/trilu.js';
+import { eyeLikeSchemas } from './ops/eye-like.js';
+import { gatherElementsSchemas } from './ops/gather-elements.js';
+import { gatherNdSchemas } from './ops/gather-nd.js';
+import { argSchemas } from './ops/arg-minmax.js';
+import { moreReduceSchemas } from './ops/reduce-more.js';
+import { cumsumSchemas } from './ops/cumsum.js';
+import { hardmaxSchemas } from './ops/hardmax.js';
+import { oneHotSchemas } from './ops/one-hot.js';
+import { nonZeroSchemas } from './ops/non-zero.js';
+import { layerNormSchemas } from './ops/layer-norm.js';
+import { lossSchemas } from './ops/loss.js';
+import { resizeSchemas } from './ops/resize.js';
+import { windowSchemas } from './ops/windows.js';
+import { topKSchemas } from './ops/top-k.js';
+import { normalizationSchemas } from './ops/normalization.js';
+import { convTransposeSchemas } from './ops/conv-transpose.js';
+import { quantizeSchemas } from './ops/quantize.js';
+import { dataDependentSchemas } from './ops/data-dependent.js';
+import { einsumSchemas } from './ops/einsum.js';
+import { sequenceOpSchemas } from './ops/sequence-ops.js';
+import { rnnSchemas } from './ops/rnn.js';
+import { gridSampleSchemas } from './ops/grid-sample.js';
 
 export { lookupOp, isDefaultDomain, ALL_SCHEMAS };
 
@@ -37,6 +71,40 @@ const ALL_SCHEMAS: readonly OpSchema[] = [
   ...poolSchemas, ...rangeSchemas, ...reduceSchemas, ...reshapeSchemas, ...shapeSchemas,
   ...sliceSchemas, ...softmaxSchemas, ...squeezeSchemas, ...transposeSchemas, ...unarySchemas,
   ...whereSchemas,
+  ...variadicSchemas,
+  ...logicalSchemas,
+  ...activationSchemas,
+  ...roundingSchemas,
+  ...trigSchemas,
+  ...integerOpSchemas,
+  ...castLikeSchemas,
+  ...sizeSchemas,
+  ...splitSchemas,
+  ...tileSchemas,
+  ...depthSpaceSchemas,
+  ...triluSchemas,
+  ...eyeLikeSchemas,
+  ...gatherElementsSchemas,
+  ...gatherNdSchemas,
+  ...argSchemas,
+  ...moreReduceSchemas,
+  ...cumsumSchemas,
+  ...hardmaxSchemas,
+  ...oneHotSchemas,
+  ...nonZeroSchemas,
+  ...layerNormSchemas,
+  ...lossSchemas,
+  ...resizeSchemas,
+  ...windowSchemas,
+  ...topKSchemas,
+  ...normalizationSchemas,
+  ...convTransposeSchemas,
+  ...quantizeSchemas,
+  ...dataDependentSchemas,
+  ...einsumSchemas,
+  ...sequenceOpSchemas,
+  ...rnnSchemas,
+  ...gridSampleSchemas,
 ];
 
 const BY_OP = new Map<string, OpSchema[]>();

@@ -12,7 +12,6 @@ import { normAxis } from '../index-math.js';
 import { pointwiseKernel } from './elementwise.js';
 
 export const lowerLayerNorm: OpLowerer = (node, ctx) => {
-  if (node.outputs.slice(1).some(Boolean)) throw new AccelcError({ code: 'E_UNSUPPORTED', message: 'the Mean and InvStdDev outputs of LayerNormalization are not supported', node: node.name, op: node.op, model: ctx.modelName });
   const x = ctx.buf(node.inputs[0]);
   if (x.dtype !== 'f32') throw new AccelcError({ code: 'E_UNSUPPORTED', message: `LayerNormalization on ${x.dtype}`, node: node.name, op: node.op, model: ctx.modelName });
   const axis = normAxis((node.attrs.axis as number | undefined) ?? -1, x.shape.length);
@@ -21,7 +20,9 @@ export const lowerLayerNorm: OpLowerer = (node, ctx) => {
   const xv = ctx.view(x, [O, D]), yv = ctx.view(ctx.buf(node.outputs[0]), [O, D]);
   const scale = ctx.view(ctx.buf(node.inputs[1]), [D]);
   const bias = node.inputs[2] ? ctx.view(ctx.buf(node.inputs[2]), [D]) : undefined;
-  const mean = ctx.temp(`${node.name}.mean`, 'f32', [O]), inv = ctx.temp(`${node.name}.inv`, 'f32', [O]);
+  // The optional Mean and InvStdDev outputs (X's leading dims) hold the per-row statistics.
+  const stat = (k: number, what: string) => (node.outputs[k] ? ctx.view(ctx.buf(node.outputs[k]), [O]) : ctx.temp(`${node.name}.${what}`, 'f32', [O]));
+  const mean = stat(1, 'mean'), inv = stat(2, 'inv');
   const row: Schedule = [{ p: 'cache_write', at: 'o' }, { p: 'parallel', axis: 'o' }];
   const xd = load(xv.name, [v('o'), v('d')]);
   const centered = sub(xd, load(mean.name, [v('o')]));

@@ -45,6 +45,8 @@ export const lowerPad: OpLowerer = (node, ctx) => {
     return bin('min', bin('max', i, c(0)), c(n - 1));
   });
   let body = load(x.name, idx);
-  if (inb) body = { k: 'select', c: inb, a: body, b: { k: 'const', t, v: t === 'i64' ? BigInt(value) : value } };
+  // A constant_value computed at run time is read from its buffer.
+  const runtimeValue = ctx.graph.opset >= 11 && node.inputs[2] && !ctx.constOf(node.inputs[2]) ? load(ctx.buf(node.inputs[2]).name, ctx.buf(node.inputs[2]).shape.map(() => c(0))) : undefined;
+  if (inb) body = { k: 'select', c: inb, a: body, b: runtimeValue ?? { k: 'const', t, v: t === 'i64' ? BigInt(value) : value } };
   return [pointwiseKernel(node.name, { name: node.name, out: out.name, type: t, axes, body }, false)];
 };

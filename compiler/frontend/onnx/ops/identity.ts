@@ -2,6 +2,7 @@
 // (bool from opset 10, the input's type before); opset 12 takes ratio/training_mode as inputs.
 
 import type { DType, Node } from '../../../ir/graph.js';
+import { DynamicShapeError } from '../../../errors.js';
 import type { OpCtx, OpSchema, StaticValue } from '../op-schema.js';
 import { ALL_TYPES, checkArity, checkDtype, need, opFail } from './util/check.js';
 import { fromFn, reader } from './util/tensor-data.js';
@@ -24,7 +25,11 @@ const identity: OpSchema = {
 function checkInference(node: Node, ctx: OpCtx, inputs: Array<StaticValue | undefined>): void {
   const mode = inputs[2];
   if (!mode) return;
-  const training = mode.const ? reader(mode.const)(0) !== 0 : true;
+  // Whether this Dropout is the identity must be known when compiling (a specialiser can bind it).
+  const needed = (v: StaticValue) => new DynamicShapeError({ message: `'${v.name}' decides whether Dropout is the identity and must be a constant`, model: ctx.model, node: node.name, op: node.op, value: v.name });
+  if (!mode.const) throw needed(mode);
+  const training = reader(mode.const)(0) !== 0;
+  if (training && inputs[1] && !inputs[1].const) throw needed(inputs[1]);
   const ratio = inputs[1]?.const ? Number(reader(inputs[1].const)(0)) : 0.5;
   if (training && ratio !== 0) opFail(node, ctx, 'E_UNSUPPORTED', 'training_mode must be a constant false (inference only)');
 }

@@ -1,6 +1,6 @@
 // Validation helpers shared by op schemas; every failure names the node and op.
 
-import { fail, type ErrorCode } from '../../../../errors.js';
+import { DynamicShapeError, fail, type ErrorCode } from '../../../../errors.js';
 import type { DType, Node, Tensor } from '../../../../ir/graph.js';
 import type { OpCtx, StaticValue } from '../../op-schema.js';
 
@@ -42,7 +42,10 @@ function need<T extends StaticValue | Tensor>(node: Node, ctx: OpCtx | undefined
 
 /** The constant data of an input that determines output shapes. */
 function needConst(node: Node, ctx: OpCtx | undefined, v: StaticValue, what: string): Tensor {
-  if (!v.const) return opFail(node, ctx, 'E_SHAPE', `${what} '${v.name}' must be a constant (computed at run time, so the output shape is unknown)`);
+  if (!v.const) {
+    throw new DynamicShapeError({ message: `${what} '${v.name}' must be a constant (computed at run time, so the output shape is unknown)`,
+      model: ctx?.model, node: node.name, op: node.op, value: v.name });
+  }
   return v.const;
 }
 

@@ -1,0 +1,104 @@
+// The classify endpoint of the example services (node-server.mjs, deno-server.ts), without any
+// HTTP: both servers hand it the request and send back what it returns. Platform-neutral.
+//
+//   POST /classify   body: the model's first input as raw float32 little-endian bytes
+//                    (Content-Type application/octet-stream), or JSON {"data": [numbers]}
+//                    -> 200 {"top": [{"index", "score", "probability"} x 5], "ms"}
+//   GET  /health     -> 200 {"ok": true, "model", "threads", "pending", "maxQueue", "rss"}
+// Errors: 400 bad input, 404/405 unknown route, 413 body too large, 503 queue full (retry),
+// 504 timeout, 500 a failed run (trap, dead worker); the body is {"error", "code", "reason"}.
+
+import { InferenceSession } from '../dist/runtime/session.js';
+import { Tensor } from '../dist/runtime/tensor.js';
+
+export { openClassifier, parseFlags };
+
+const STATUS = { 'queue-full': 503, timeout: 504, cancelled: 499, released: 503 };
+
+/** `--name value` flags, with defaults; the first argument without -- is the model. */
+function parseFlags(argv, defaults) {
+  const opts = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      opts.model = a;
+      continue;
+    }
+    const key = a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (!(key in defaults)) throw new Error(`unknown option ${a}`);
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${a} needs a value`);
+    opts[key] = typeof defaults[key] === 'number' ? Number(value) : value;
+  }
+  if (!opts.model) throw new Error('usage: <server> MODEL.wasm [--port 8080] [--threads N] [--max-queue N] [--timeout-ms N] [--top K]');
+  return opts;
+}
+
+/**
+ * Loads the model (threads 0 = as many as there are cores) and returns
+ * handle(method, path, body: Uint8Array, contentType, signal) -> { status, json }, and close().
+ */
+async function openClassifier({ model, threads, maxQueue, timeoutMs, top }, rss = () => undefined) {
+  const session = await InferenceSession.create(model, {
+    threads: threads > 0 ? threads : undefined,
+    maxQueue,
+    timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
+    warmup: true,
+  });
+  const input = session.meta.inputs[0];
+  if (input.dtype !== 'float32') throw new Error(`the example serves float32 models; ${input.name} is ${input.dtype}`);
+  const size = input.shape.reduce((a, b) => a * b, 1);
+  const maxBody = size * 4 * 16; // JSON numbers run to ~16 bytes each
+
+  async function handle(method, path, body, contentType, signal) {
+    if (path === '/health') {
+      if (method !== 'GET') return { status: 405, json: { error: 'use GET' } };
+      return { status: 200, json: { ok: true, model: session.meta.name, threads: session.threads, pending: session.pending, maxQueue: session.maxQueue, workerStarts: session.workerStarts, rss: rss() } };
+    }
+    if (path !== '/classify') return { status: 404, json: { error: `no route ${path}; try POST /classify or GET /health` } };
+    if (method !== 'POST') return { status: 405, json: { error: 'use POST' } };
+    if (body.length > maxBody) return { status: 413, json: { error: `body of ${body.length} bytes; the input takes ${size} float32 values` } };
+    let data;
+    try {
+      data = parseBody(body, contentType, size);
+    } catch (e) {
+      return { status: 400, json: { error: e.message } };
+    }
+    const t0 = performance.now();
+    try {
+      const outputs = await session.run({ [input.name]: new Tensor('float32', data, input.shape) }, { signal });
+      const scores = outputs[session.outputNames[0]].data;
+      return { status: 200, json: { top: topK(scores, top), ms: Math.round((performance.now() - t0) * 100) / 100 } };
+    } catch (e) {
+      const status = e.code === 'E_INPUT' ? 400 : STATUS[e.reason] ?? 500;
+      return { status, json: { error: e.message, code: e.code, reason: e.reason } };
+    }
+  }
+
+  return { session, handle, close: () => session.release() };
+}
+
+function parseBody(body, contentType, size) {
+  let data;
+  if (/json/i.test(contentType ?? '')) {
+    const parsed = JSON.parse(new TextDecoder().decode(body));
+    if (!Array.isArray(parsed?.data) || !parsed.data.every((v) => typeof v === 'number')) throw new Error('JSON body must be {"data": [numbers]}');
+    data = Float32Array.from(parsed.data);
+  } else {
+    if (body.length % 4 !== 0) throw new Error(`raw body of ${body.length} bytes is not a whole number of float32 values`);
+    data = new Float32Array(body.length / 4);
+    new Uint8Array(data.buffer).set(body);
+  }
+  if (data.length !== size) throw new Error(`expected ${size} float32 values, got ${data.length}`);
+  return data;
+}
+
+/** The k best scores, best first (ties to the lower index), with softmax probabilities. */
+function topK(scores, k) {
+  let max = -Infinity;
+  for (const s of scores) max = Math.max(max, s);
+  let sum = 0;
+  for (const s of scores) sum += Math.exp(s - max);
+  const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
+  return order.map((index) => ({ index, score: scores[index], probability: Math.exp(scores[index] - max) / sum }));
+}

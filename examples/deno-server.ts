@@ -1,0 +1,30 @@
+// @ts-nocheck: run by Deno, outside the project's tsconfig (Deno does not type-check on run)
+// The same HTTP classification service on Deno (see classify.mjs for the endpoints). Loopback only.
+//   npm run build && node dist/compiler/cli/main.js test/models/squeezenet1_1.onnx -o squeezenet.wasm
+//   node_modules/deno/deno run --allow-read --allow-net=127.0.0.1 examples/deno-server.ts squeezenet.wasm --port 8080
+// (Unlike the Node server it does not cancel the run of a client that disconnects: Deno 2.9's
+// request.signal also fires after every successful response, and warns when it is read.)
+
+import { openClassifier, parseFlags } from './classify.mjs';
+
+const HOST = '127.0.0.1';
+const opts = parseFlags(Deno.args, { port: 8080, threads: 0, maxQueue: 64, timeoutMs: 0, top: 5 });
+const classifier = await openClassifier(opts, () => Deno.memoryUsage().rss);
+
+const server = Deno.serve({
+  hostname: HOST,
+  port: opts.port,
+  onListen: ({ port }) => console.log(`listening on http://${HOST}:${port} (${classifier.session.meta.name}, ${classifier.session.threads} threads)`),
+}, async (req: Request) => {
+  const body = new Uint8Array(await req.arrayBuffer());
+  const { status, json } = await classifier.handle(req.method, new URL(req.url).pathname, body, req.headers.get('content-type'));
+  return Response.json(json, { status });
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  Deno.addSignalListener(signal, async () => {
+    await server.shutdown();
+    await classifier.close();
+    Deno.exit(0);
+  });
+}

@@ -1,0 +1,228 @@
+// The control block: a small SharedArrayBuffer (separate from the module's memory) through which
+// the main thread starts runs and the pool's workers synchronise, with Atomics only.
+//
+// Int32 slots:
+//   GEN          job generation; the main thread bumps it to start a run, idle workers wait on it
+//   ABORT        0 while the run goes on; TRAP when a kernel trapped, STOP when the main thread
+//                stopped the run (cancel, timeout, a worker died). Workers check it at every barrier.
+//   ARRIVED      barrier arrivals in the current barrier
+//   BARRIER      barrier generation: the last thread to arrive bumps it; the others wait on it
+//   DONE         workers finished with the current run (normally or not); the main thread awaits
+//                DONE == nthreads with Atomics.waitAsync, never a blocking wait
+//   TRAP_KERNEL, TRAP_TID   which kernel trapped, on which thread (written by the first to trap)
+//   TRAP_LEN     bytes of the trap's message, UTF-8, in the text area after the slots
+//   SHUTDOWN     1: workers leave their loop and close (release(); Deno cannot terminate a busy
+//                worker, so workers are asked to leave before they are terminated)
+//   CURRENT + t  the kernel worker t is running, -1 when idle (to name it when the worker dies)
+// A run: the main thread writes the inputs into the module's memory, then beginRun(); every worker
+// runs kernel_i(tid, n) then arrives at a barrier, for each i; after the last kernel each adds 1
+// to DONE. Atomics are sequentially consistent, so the inputs written before the GEN bump are seen
+// by the workers, and outputs written before the DONE add are seen by the main thread.
+//
+// Kernels with several stages also synchronise inside the kernel, on the module's own barrier
+// words in its memory (BARRIER_GEN, BARRIER_COUNT; see meta.ts). When a run stops, threads may be
+// asleep there waiting for a thread that trapped or was stopped: stop() and reportTrap() bump
+// BARRIER_GEN to release them (they finish the kernel on whatever data there is, then see ABORT
+// at the next barrier), and beginRun() zeroes BARRIER_COUNT, as the ABI asks.
+
+import { BARRIER_COUNT, BARRIER_GEN } from './meta.js';
+
+export { ControlBlock, ABORT_TRAP, ABORT_STOP };
+export type { TrapInfo };
+
+const GEN = 0, ABORT = 1, ARRIVED = 2, BARRIER = 3, DONE = 4, TRAP_KERNEL = 5, TRAP_TID = 6, TRAP_LEN = 7, SHUTDOWN = 8, CURRENT = 9;
+const ABORT_TRAP = 1, ABORT_STOP = 2;
+const TEXT_BYTES = 512;
+
+/**
+ * Spin iterations (one Atomics.load each, ~10 ns in V8) before a barrier waiter sleeps in
+ * Atomics.wait: ~0.5 ms. Threads mostly finish a kernel within that of each other, and waking a
+ * sleeper costs tens of microseconds, far more on a busy machine; spinning longer would take CPU
+ * from the main thread and from other sessions' workers.
+ */
+const BARRIER_SPIN = 50_000;
+/** Spin iterations (~100 us) before an idle worker sleeps: a queued run starts without a futex wake. */
+const JOB_SPIN = 10_000;
+
+interface WaitAsync {
+  waitAsync?(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+const waitAsync = (Atomics as unknown as WaitAsync).waitAsync;
+
+interface TrapInfo {
+  kernel: number;
+  tid: number;
+  message: string;
+}
+
+class ControlBlock {
+  readonly buffer: SharedArrayBuffer;
+  readonly nthreads: number;
+  private readonly i32: Int32Array;
+  private readonly text: Uint8Array;
+  /** The module's barrier words (BARRIER_GEN, BARRIER_COUNT) in its memory. */
+  private readonly kernelBarrier: Int32Array;
+
+  /** A new block for `nthreads` workers (main thread), or a view of an existing one (worker). */
+  constructor(memory: ArrayBufferLike, nthreads: number, buffer?: SharedArrayBuffer) {
+    this.nthreads = nthreads;
+    this.buffer = buffer ?? new SharedArrayBuffer((CURRENT + nthreads) * 4 + TEXT_BYTES);
+    this.i32 = new Int32Array(this.buffer, 0, CURRENT + nthreads);
+    this.text = new Uint8Array(this.buffer, (CURRENT + nthreads) * 4, TEXT_BYTES);
+    this.kernelBarrier = new Int32Array(memory, 0, Math.max(BARRIER_GEN, BARRIER_COUNT) / 4 + 1);
+    if (!buffer) {
+      this.i32.fill(-1, CURRENT);
+      Atomics.store(this.i32, TRAP_KERNEL, -1);
+    }
+  }
+
+  // ---- main thread ----
+
+  /** Starts a run; every worker must be idle (DONE == nthreads of the previous run, or fresh). */
+  beginRun(): void {
+    const c = this.i32;
+    Atomics.store(c, ABORT, 0);
+    Atomics.store(c, ARRIVED, 0);
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, TRAP_KERNEL, -1);
+    Atomics.store(this.kernelBarrier, BARRIER_COUNT / 4, 0);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+  }
+
+  /** Asks the workers to stop the run at their next barrier. False when it had already stopped. */
+  stop(): boolean {
+    const won = Atomics.compareExchange(this.i32, ABORT, 0, ABORT_STOP) === 0;
+    this.wakeBarrier();
+    return won;
+  }
+
+  /** Asks every worker to stop its run, if any, and leave. */
+  shutdown(): void {
+    Atomics.store(this.i32, SHUTDOWN, 1);
+    this.stop();
+    Atomics.add(this.i32, GEN, 1);
+    Atomics.notify(this.i32, GEN);
+  }
+
+  finished(): boolean {
+    return Atomics.load(this.i32, DONE) >= this.nthreads;
+  }
+
+  /**
+   * Resolves when DONE moves, or a trap is reported (or at once when all are done); never blocks
+   * the calling thread. Loop on finished() and trapped().
+   */
+  async waitProgress(): Promise<void> {
+    const done = Atomics.load(this.i32, DONE);
+    if (done >= this.nthreads) return;
+    if (!waitAsync) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return;
+    }
+    const r = waitAsync(this.i32, DONE, done);
+    if (r.async) await r.value;
+  }
+
+  /** Marks the run finished when its workers never will (they were terminated). */
+  forceFinished(): void {
+    Atomics.store(this.i32, DONE, this.nthreads);
+    Atomics.notify(this.i32, DONE);
+  }
+
+  abortReason(): number {
+    return Atomics.load(this.i32, ABORT);
+  }
+
+  /** The trap of this run, once its reporter has written all of it. */
+  trapped(): TrapInfo | undefined {
+    const kernel = Atomics.load(this.i32, TRAP_KERNEL);
+    if (kernel < 0) return undefined;
+    const len = Math.min(Atomics.load(this.i32, TRAP_LEN), TEXT_BYTES);
+    return { kernel, tid: Atomics.load(this.i32, TRAP_TID), message: new TextDecoder().decode(this.text.slice(0, len)) };
+  }
+
+  currentKernel(tid: number): number {
+    return Atomics.load(this.i32, CURRENT + tid);
+  }
+
+  // ---- workers ----
+
+  generation(): number {
+    return Atomics.load(this.i32, GEN);
+  }
+
+  /** Waits (spin, then sleep) until the generation moves past `seen`; returns the new one. */
+  waitForRun(seen: number): number {
+    const c = this.i32;
+    for (let s = 0; s < JOB_SPIN && Atomics.load(c, GEN) === seen; s++);
+    while (Atomics.load(c, GEN) === seen) Atomics.wait(c, GEN, seen);
+    return Atomics.load(c, GEN);
+  }
+
+  shuttingDown(): boolean {
+    return Atomics.load(this.i32, SHUTDOWN) !== 0;
+  }
+
+  running(tid: number, kernel: number): void {
+    Atomics.store(this.i32, CURRENT + tid, kernel);
+  }
+
+  stopped(): boolean {
+    return Atomics.load(this.i32, ABORT) !== 0;
+  }
+
+  /**
+   * Waits for all threads to arrive. Returns false when the run was stopped (a trap elsewhere, or
+   * the main thread), in which case the thread must leave the run.
+   */
+  barrier(): boolean {
+    const c = this.i32;
+    if (Atomics.load(c, ABORT) !== 0) return false;
+    const gen = Atomics.load(c, BARRIER);
+    if (Atomics.add(c, ARRIVED, 1) === this.nthreads - 1) {
+      Atomics.store(c, ARRIVED, 0);
+      Atomics.add(c, BARRIER, 1);
+      Atomics.notify(c, BARRIER);
+      return Atomics.load(c, ABORT) === 0;
+    }
+    for (let s = 0; s < BARRIER_SPIN; s++) {
+      if (Atomics.load(c, BARRIER) !== gen) return Atomics.load(c, ABORT) === 0;
+    }
+    // ABORT is stored before BARRIER is bumped, so checking it after reading `gen` cannot miss a stop.
+    while (Atomics.load(c, BARRIER) === gen) {
+      if (Atomics.load(c, ABORT) !== 0) return false;
+      Atomics.wait(c, BARRIER, gen);
+    }
+    return Atomics.load(c, ABORT) === 0;
+  }
+
+  /** Records a trap (the first one wins), stops the run and tells the main thread. */
+  reportTrap(tid: number, kernel: number, message: string): void {
+    const c = this.i32;
+    if (Atomics.compareExchange(c, ABORT, 0, ABORT_TRAP) === 0) {
+      const bytes = new TextEncoder().encode(message).subarray(0, TEXT_BYTES);
+      this.text.set(bytes);
+      Atomics.store(c, TRAP_LEN, bytes.length);
+      Atomics.store(c, TRAP_TID, tid);
+      Atomics.store(c, TRAP_KERNEL, kernel); // last: publishes the trap
+      Atomics.notify(c, DONE);
+    }
+    this.wakeBarrier();
+  }
+
+  /** This worker is done with the run (whatever its outcome). */
+  finish(tid: number): void {
+    const c = this.i32;
+    Atomics.store(c, CURRENT + tid, -1);
+    if (Atomics.add(c, DONE, 1) === this.nthreads - 1) Atomics.notify(c, DONE);
+  }
+
+  /** Releases threads waiting in our barrier and in the module's in-kernel barrier. */
+  private wakeBarrier(): void {
+    Atomics.add(this.i32, BARRIER, 1);
+    Atomics.notify(this.i32, BARRIER);
+    Atomics.add(this.kernelBarrier, BARRIER_GEN / 4, 1);
+    Atomics.notify(this.kernelBarrier, BARRIER_GEN / 4);
+  }
+}

@@ -1,0 +1,68 @@
+// Node and Deno run the same compiled model, on worker pools (threads 2), to bit-identical outputs.
+// Deno comes from the `deno` npm package (the test is skipped without it); it runs test/helpers/deno-run.mjs, which imports the
+// runtime from dist/ (build first; npm test does).
+
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { writeNpz } from '../../runtime/npz.js';
+import { InferenceSession } from '../../runtime/session.js';
+import { Tensor } from '../../runtime/tensor.js';
+import { compiled, hasModel } from '../helpers/models.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The binary itself (node_modules/.bin/deno is a Node wrapper that would start it as a child).
+const DENO = [join(root, 'node_modules', 'deno', 'deno'), join(root, 'node_modules', '@deno', `${process.platform}-${process.arch}-glibc`, 'deno'),
+  join(root, 'node_modules', '.bin', 'deno')].find((p) => existsSync(p)) ?? 'deno-not-installed';
+const SCRIPT = join(root, 'test', 'helpers', 'deno-run.mjs');
+
+interface Printed {
+  engine: string;
+  threads: number;
+  outputs: Record<string, { type: string; dims: number[]; base64: string }>;
+}
+
+async function runDeno(wasmPath: string, inputsPath: string, threads: number): Promise<Printed> {
+  const { stdout } = await promisify(execFile)(DENO, ['run', '--allow-read', SCRIPT, wasmPath, inputsPath, String(threads)], {
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout) as Printed;
+}
+
+const base64 = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64');
+
+describe.skipIf(!existsSync(DENO))('Node and Deno', () => {
+  const cases = [
+    { name: 'digits_cnn', shapes: { image: [1, 1, 16, 16] } },
+    { name: 'squeezenet1_1', shapes: undefined },
+  ];
+  for (const c of cases) {
+    it.skipIf(!hasModel(c.name))(`run ${c.name} to identical outputs on 2 workers`, async () => {
+      const { wasm, meta } = await compiled(c.name, c.shapes ? { shapes: c.shapes } : {});
+      const dir = mkdtempSync(join(tmpdir(), 'accelc-deno-'));
+      const t = meta.inputs[0]!;
+      const x = new Float32Array(t.shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.013));
+      const feeds = { [t.name]: new Tensor('float32', x, t.shape) };
+      writeFileSync(join(dir, 'model.wasm'), wasm);
+      await writeNpz(join(dir, 'inputs.npz'), feeds);
+
+      const session = await InferenceSession.create(wasm, { threads: 2 });
+      const ours = await session.run(feeds);
+      await session.release();
+      const deno = await runDeno(join(dir, 'model.wasm'), join(dir, 'inputs.npz'), 2);
+
+      expect(deno.engine).toMatch(/^deno /);
+      expect(deno.threads).toBe(2);
+      expect(Object.keys(deno.outputs)).toEqual(Object.keys(ours));
+      for (const [name, tensor] of Object.entries(ours)) {
+        expect(deno.outputs[name]!.dims).toEqual(tensor.dims);
+        expect(deno.outputs[name]!.base64).toBe(base64(tensor));
+      }
+    }, 60_000);
+  }
+});

@@ -1,0 +1,85 @@
+// The example services (examples/node-server.mjs, examples/deno-server.ts) on loopback: each
+// classifies a posted tensor exactly as a session here does, answers /health, and refuses bad
+// input. They import the runtime from dist/ (build first; npm test does).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceSession } from '../../runtime/session.js';
+import { Tensor } from '../../runtime/tensor.js';
+import { compiled, hasModel } from '../helpers/models.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DENO = [join(root, 'node_modules', 'deno', 'deno'), join(root, 'node_modules', '@deno', `${process.platform}-${process.arch}-glibc`, 'deno')]
+  .find((p) => existsSync(p));
+
+interface Server { url: string; child: ChildProcess }
+
+function start(command: string, args: string[]): Promise<Server> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+  return new Promise((resolve, reject) => {
+    let out = '', err = '';
+    const timer = setTimeout(() => reject(new Error(`no 'listening' line within 30 s: ${out}${err}`)), 30_000);
+    child.stderr!.on('data', (d) => (err += d));
+    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({ url: m[1]!, child });
+    });
+  });
+}
+
+describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'accelc-examples-'));
+  const wasmPath = join(dir, 'digits.wasm');
+  const x = new Float32Array(256).map((_, i) => Math.cos(i * 0.05));
+  let expected: { index: number; score: number }[];
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    const { wasm } = await compiled('digits_cnn', { shapes: { image: [1, 1, 16, 16] } });
+    writeFileSync(wasmPath, wasm);
+    const session = await InferenceSession.create(wasm, { threads: 1 });
+    const scores = (await session.run({ image: new Tensor('float32', x, [1, 1, 16, 16]) })).logits!.data as Float32Array;
+    expected = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, 5).map((index) => ({ index, score: scores[index]! }));
+    await session.release();
+  }, 60_000);
+
+  afterAll(() => {
+    for (const s of servers) s.child.kill('SIGKILL');
+  });
+
+  const cases = [
+    { name: 'node', command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', '--threads', '2'] },
+    { name: 'deno', command: DENO ?? 'deno', args: () => ['run', '--allow-read', '--allow-net=127.0.0.1', join(root, 'examples', 'deno-server.ts'), wasmPath, '--port', '0', '--threads', '2'] },
+  ];
+  for (const c of cases) {
+    it.skipIf(c.name === 'deno' && !DENO)(`${c.name}: classifies a posted tensor on 2 workers, answers /health, refuses bad input`, async () => {
+      const server = await start(c.command, c.args());
+      servers.push(server);
+      const post = (body: Uint8Array | string, type: string) => fetch(`${server.url}/classify`, { method: 'POST', body, headers: { 'content-type': type } });
+
+      const raw = await post(new Uint8Array(x.buffer), 'application/octet-stream');
+      expect(raw.status).toBe(200);
+      const top = ((await raw.json()) as { top: { index: number; score: number }[] }).top;
+      expect(top.map(({ index, score }) => ({ index, score }))).toEqual(expected);
+      const json = await post(JSON.stringify({ data: Array.from(x) }), 'application/json');
+      expect(((await json.json()) as { top: unknown[] }).top).toEqual(top);
+
+      const health = (await (await fetch(`${server.url}/health`)).json()) as Record<string, unknown>;
+      expect(health).toMatchObject({ ok: true, model: 'digits_cnn', threads: 2, pending: 0 });
+      const bad = await post(new Uint8Array(12), 'application/octet-stream');
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toBe('expected 256 float32 values, got 3');
+      expect((await fetch(`${server.url}/nowhere`)).status).toBe(404);
+      server.child.kill('SIGTERM');
+    }, 60_000);
+  }
+});
