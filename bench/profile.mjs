@@ -11,10 +11,14 @@ const iters = opt('iters', 10), top = opt('top', 25);
 const bytes = file.endsWith('.onnx') ? (await compile(file, { relaxedSimd: args.includes('--relaxed') })).wasm : readFileSync(file);
 const m = await loadModel(bytes, {});
 const ks = m.exports.kernels;
-for (let w = 0; w < 3; w++) m.exports.run();
+// The arena may reuse an input's bytes after its last reader: zero the inputs before each call
+// (valid indices for Gather-style inputs too).
+const bytesOf = { float32: 4, int64: 8, int32: 4, uint8: 1, bool: 1, int8: 1 };
+const zeroInputs = () => { for (const t of m.meta.inputs) new Uint8Array(m.memory.buffer, t.offset, t.shape.reduce((a, b) => a * b, 1) * (bytesOf[t.dtype] ?? 4)).fill(0); };
+for (let w = 0; w < 3; w++) { zeroInputs(); m.exports.run(); }
 const rows = ks.map((k, i) => {
   const t = [];
-  for (let r = 0; r < iters; r++) { const s = performance.now(); k(0, 1); t.push(performance.now() - s); }
+  for (let r = 0; r < iters; r++) { zeroInputs(); const s = performance.now(); k(0, 1); t.push(performance.now() - s); }
   t.sort((a, b) => a - b);
   const ms = t[t.length >> 1], meta = m.meta.kernels[i];
   return { i, name: meta.name, ops: meta.ops.join('_'), ms, gflops: meta.flops / ms / 1e6, flops: meta.flops, bytes: meta.bytes };

@@ -166,7 +166,7 @@ function markdown(report) {
   const lines = [
     `# accelc benchmark`,
     '',
-    `${report.date} · node ${report.node} · ${report.cpu} · threads ${report.threads} · ${report.iters} iters after ${report.warmup} warm-up · p50 in ms`,
+    `${report.date} · node ${report.node} · ${report.cpu} · threads ${report.threads} · accelc SIMD ${report.accelc_simd} · ${report.iters} iters after ${report.warmup} warm-up · p50 in ms`,
     '',
     '| model | accelc | ort-web | ort-node | ort-web/accelc | ort-node/accelc | first run accelc / web / node | compile ms | max\\|diff\\| vs ort-node |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -187,6 +187,8 @@ const libs = await loadLibraries(opts.threads);
 const report = {
   date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown cpu',
   threads: opts.threads, iters: opts.iters, warmup: opts.warmup, models: [], skipped: [],
+  // accelc runs its relaxed-SIMD (FMA) kernels when the engine validates relaxed SIMD
+  accelc_simd: (await import(pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'runtime', 'loader.js')).href)).supportsRelaxedSimd() ? 'relaxed' : 'plain',
 };
 for (const name of opts.models) {
   if (!existsSync(path.join(opts.modelsDir, `${name}.onnx`))) {
