@@ -27,7 +27,7 @@
 
 import { BARRIER_COUNT, BARRIER_GEN } from './meta.js';
 
-export { ControlBlock, ABORT_TRAP, ABORT_STOP };
+export { ControlBlock };
 export type { TrapInfo };
 
 const GEN = 0, ABORT = 1, ARRIVED = 2, BARRIER = 3, DONE = 4, TRAP_KERNEL = 5, TRAP_TID = 6, TRAP_LEN = 7, SHUTDOWN = 8, CURRENT = 9;

@@ -248,7 +248,7 @@ class WorkerPool {
   }
 
   async #spawn(): Promise<Crew> {
-    const { module, memory, meta } = this.#model;
+    const { kernelModule: module, memory, meta } = this.#model;   // the relaxed-SIMD kernels when the loader chose them
     const crew: Crew = { control: new ControlBlock(memory.buffer, this.threads), workers: [], broken: false };
     this.#starts++;
     const started: Promise<void>[] = [];

@@ -68,6 +68,18 @@ describe('a session with threads: 2', () => {
     expect(s.workerStarts).toBe(starts + 1);
   });
 
+  it('times out a run that waits for the pool to respawn, at once', async () => {
+    const run = failure(y(s, input(5, { spin: LONG })));
+    await new Promise((r) => setTimeout(r, 50));
+    s._terminateWorkerForTest(0);
+    expect((await run).reason).toBe('worker-died');
+    const t0 = performance.now();
+    const err = await failure(y(s, input(6), { timeoutMs: 1 })); // the respawn takes longer than 1 ms
+    expect(err.reason).toBe('timeout');
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(await y(s, input(6))).toEqual(expectedThreadsOutput(input(6)));
+  });
+
   it('cancels a running run with its AbortSignal', async () => {
     const ac = new AbortController();
     const run = failure(y(s, input(7, { spin: LONG }), { signal: ac.signal }));
