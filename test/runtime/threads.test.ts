@@ -76,7 +76,7 @@ describe('a session with threads: 2', () => {
     const t0 = performance.now();
     const err = await failure(y(s, input(6), { timeoutMs: 1 })); // the respawn takes longer than 1 ms
     expect(err.reason).toBe('timeout');
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(100);
     expect(await y(s, input(6))).toEqual(expectedThreadsOutput(input(6)));
   });
 
