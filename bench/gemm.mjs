@@ -30,7 +30,7 @@ function program(M, N, K, mr, nr, layout) {
   });
   const p = { name: 'gemm', bufs, storages, kernels: [{ name: 'gemm', ops: ['Gemm'], nodes: ['gemm'], body: k.body, flops: k.flops, bytes: 0 }],
     inputs: [], outputs: [{ name: 'C', dtype: 'float32', shape: [1, M, N], buf: 'C' }] };
-  planMemory(p, 1);
+  planMemory(p);
   return p;
 }
 

@@ -58,7 +58,7 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   const graph = runPasses(source, { disable: opts.disablePasses, dumpAfter: opts.dumpAfter, log: opts.log });
   const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd });
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
-  planMemory(program, opts.maxThreads ?? 16);
+  planMemory(program);
   return { source, graph, program, warnings };
 }
 

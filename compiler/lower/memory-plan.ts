@@ -16,7 +16,7 @@ export interface MemoryPlan {
   totalBytes: number;          // without scratch
 }
 
-export function planMemory(p: Program, maxThreads: number): MemoryPlan {
+export function planMemory(p: Program): MemoryPlan {
   let at = RESERVED_BYTES;
   for (const s of p.storages.values()) if (s.region === 'weight') { s.offset = at; at = align(at + s.bytes); }
   const weightEnd = at;
@@ -50,6 +50,5 @@ export function planMemory(p: Program, maxThreads: number): MemoryPlan {
   const scratchOffset = weightEnd + arenaEnd;
   let scratch = 0;
   for (const s of p.storages.values()) if (s.region === 'scratch') { s.offset = scratchOffset + scratch; scratch = align(scratch + s.bytes); }
-  void maxThreads;
   return { weightBytes: weightEnd - RESERVED_BYTES, arenaBytes: arenaEnd, scratchOffset, scratchBytesPerThread: scratch, totalBytes: scratchOffset };
 }

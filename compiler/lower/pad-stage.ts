@@ -2,7 +2,7 @@
 // without bounds checks. Two stages: fill with the pad value, then copy the interior (vectorized).
 
 import type { Buf } from '../ir/loop.js';
-import { add, c, load, v } from '../ir/loop.js';
+import { add, c, load } from '../ir/loop.js';
 import type { LowerCtx, LoweredKernel } from './context.js';
 import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, vars } from './index-math.js';
@@ -19,6 +19,5 @@ export function padKernels(name: string, ctx: LowerCtx, x: Buf, pt: number, pl: 
     name: `${name}.copy`, out: xp.name, type: 'f32', axes, body: load(x.name, vars(axes)),
     outIndex: [i0, i1, add(i2, c(pt)), add(i3, c(pl))],
   }, true);
-  void v;
   return { buf: xp, kernels: [fill, copy] };
 }

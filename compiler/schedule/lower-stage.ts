@@ -19,7 +19,7 @@ export function lowerStage(def: ComputeDef, schedule: Schedule): Stmt {
 export function lowerState(s: StageState): Stmt {
   const { def } = s;
   const values = axisValues(s);
-  const guards = guardConds(s, values);
+  const guards = guardConds(s);
   const body = substitute(def.body, values);
   const outIdx = (def.outIndex ?? def.axes.map((a) => v(a.name))).map((e) => substitute(e, values));
   const epilogue = def.epilogue && substitute(def.epilogue, values);
@@ -82,17 +82,15 @@ function axisValues(s: StageState): Map<string, Expr> {
   return axes;
 }
 
-function guardConds(s: StageState, values: Map<string, Expr>): Expr[] {
-  const all = new Map<string, Expr>();
-  for (const l of s.leaves) all.set(l.name, v(l.name));
-  // recompute intermediate values for guarded parents that are not axes
-  const val = new Map<string, Expr>(all);
+/** `parent < extent` for every split with a guarded tail, in terms of the leaf loop variables. */
+function guardConds(s: StageState): Expr[] {
+  const val = new Map<string, Expr>();
+  for (const l of s.leaves) val.set(l.name, v(l.name));
   for (let i = s.rels.length - 1; i >= 0; i--) {
     const r = s.rels[i];
     if (r.k === 'split') val.set(r.parent, bin('add', bin('mul', val.get(r.outer)!, c(r.factor)), val.get(r.inner)!));
     else { val.set(r.outer, bin('div', val.get(r.fused)!, c(r.innerExtent))); val.set(r.inner, bin('rem', val.get(r.fused)!, c(r.innerExtent))); }
   }
-  void values;
   return s.rels.filter((r) => r.k === 'split' && r.tail === 'guard')
     .map((r) => r as Extract<typeof r, { k: 'split' }>)
     .map((r) => bin('lt', val.get(r.parent)!, c(r.parentExtent)));

@@ -13,7 +13,6 @@ import { axesOf, broadcastIndex, vars } from '../index-math.js';
 
 type Fn = (x: Expr[], node: Node, ctx: LowerCtx, t: RegType) => Expr;
 
-const one = (t: RegType): Expr => ({ k: 'const', t, v: t === 'i64' ? 1n : 1 });
 const zero = (t: RegType): Expr => ({ k: 'const', t, v: t === 'i64' ? 0n : 0 });
 const num = (a: unknown, d: number) => (typeof a === 'number' ? a : d);
 
@@ -100,10 +99,9 @@ export function pointwiseKernel(name: string, def: ComputeDef, vectorizable: boo
 }
 
 export const lowerBatchNorm: OpLowerer = (node, ctx) => {
-  const [x, scale, bias, mean, variance] = node.inputs.map((n) => ctx.constOf(n));
+  const [scale, bias, mean, variance] = node.inputs.slice(1).map((n) => ctx.constOf(n));
   const xb = ctx.buf(node.inputs[0]);
   if (!scale || !bias || !mean || !variance) throw new AccelcError({ code: 'E_UNSUPPORTED', message: 'BatchNormalization needs constant scale, bias, mean and variance', node: node.name, op: node.op, model: ctx.modelName });
-  void x;
   const eps = num(node.attrs.epsilon, 1e-5);
   const C = xb.shape[1];
   const a = new Float32Array(C), b = new Float32Array(C);

@@ -2,7 +2,7 @@
 // Compress with a constant condition (a gather through a compile-time index table).
 
 import type { Expr } from '../../ir/loop.js';
-import { add, bin, c, load, mul, regTypeOf, v } from '../../ir/loop.js';
+import { add, bin, c, load, mul, regTypeOf } from '../../ir/loop.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { axesOf, normAxis, vars } from '../index-math.js';
 import { pointwiseKernel } from './elementwise.js';
@@ -96,5 +96,4 @@ export const LAYOUT_LOWERINGS: Record<string, OpLowerer> = {
   Compress: lowerCompress,
 };
 
-void v;
 export type { LowerCtx };

@@ -3,7 +3,7 @@
 // its parallel loop over `outer` with the same chunks, so threads never need to wait on each other.
 
 import type { Expr } from '../../ir/loop.js';
-import { bin, c, f, load, sub, v } from '../../ir/loop.js';
+import { bin, load, sub, v } from '../../ir/loop.js';
 import type { ComputeDef } from '../../schedule/compute.js';
 import type { Schedule } from '../../schedule/schedule.js';
 import { lowerStage } from '../../schedule/lower-stage.js';
@@ -40,6 +40,5 @@ export const lowerSoftmax: OpLowerer = (node, ctx) => {
       ? st({ name: `${node.name}.norm`, out: ov.name, type: 'f32', axes: full, body: sub(shifted, { k: 'call', fn: 'log', args: [load(sm.name, oi)] }) }, par)
       : st({ name: `${node.name}.norm`, out: ov.name, type: 'f32', axes: full, body: bin('div', load(ov.name, oai), load(sm.name, oi)) }, par),
   ];
-  void c; void f;
   return [{ name: node.name, body: { k: 'seq', body: stages }, flops: 5 * O * Nn * I }];
 };
