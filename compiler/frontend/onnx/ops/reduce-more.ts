@@ -2,27 +2,13 @@
 // ReduceLogSumExp, ReduceSumSquare. `axes` is an attribute through opset 17, an optional int64
 // input (constant) from 18 with noop_with_empty_axes. keepdims default 1; no axes = all.
 
-import type { DType, Node, Tensor } from '../../../ir/graph.js';
-import type { OpCtx, OpSchema } from '../op-schema.js';
-import { attrInt, attrInts } from './util/attrs.js';
-import { NUMERIC_TYPES, checkArity, checkDtype, need, normAxes } from './util/check.js';
-import { broadcastMap, constInts } from './util/shape.js';
-import { fromFn, reader, tensorInts } from './util/tensor-data.js';
+import type { DType, Tensor } from '../../../ir/graph.js';
+import type { OpSchema } from '../op-schema.js';
+import { broadcastMap } from './util/shape.js';
+import { fromFn, reader } from './util/tensor-data.js';
+import { reduceSchema, type ReducePlan } from './reduce.js';
 
-export { moreReduceSchemas, reducePlan, REDUCERS };
-export type { ReducePlan };
-
-interface ReducePlan { keep: number[]; shape: number[]; axes: number[]; identity: boolean }
-
-function reducePlan(node: Node, ctx: OpCtx | undefined, shape: number[], axesIn: number[] | undefined, fromInput: boolean): ReducePlan {
-  const keepdims = attrInt(node, 'keepdims', 1, ctx) === 1;
-  const empty = !axesIn || axesIn.length === 0;
-  if (empty && fromInput && attrInt(node, 'noop_with_empty_axes', 0, ctx) === 1) return { keep: shape, shape, axes: [], identity: true };
-  const axes = empty ? shape.map((_, k) => k) : normAxes(node, ctx, axesIn, shape.length);
-  const set = new Set(axes);
-  const keep = shape.map((d, k) => (set.has(k) ? 1 : d));
-  return { keep, shape: keepdims ? keep : shape.filter((_, k) => !set.has(k)), axes, identity: false };
-}
+export { moreReduceSchemas, REDUCERS };
 
 interface Reducer { init: number; pre: (x: number) => number; combine: (a: number, x: number) => number; post: (a: number) => number }
 
@@ -44,24 +30,7 @@ function reduceEval(op: string, x: Tensor, p: ReducePlan, dtype: DType): Tensor 
   return fromFn(dtype, p.shape, (o) => red.post(acc[o]));
 }
 
-function schema(op: string, since: number, until: number | undefined, fromInput: boolean): OpSchema {
-  const attrAxes = (node: Node, ctx: OpCtx | undefined) => (node.attrs.axes === undefined ? undefined : attrInts(node, 'axes', undefined, ctx));
-  return {
-    op, since, until,
-    infer(node, inputs, ctx) {
-      checkArity(node, ctx, 1, fromInput ? 2 : 1);
-      const x = need(node, ctx, inputs, 0);
-      checkDtype(node, ctx, x.dtype, NUMERIC_TYPES, 'data');
-      if (inputs[1]) checkDtype(node, ctx, inputs[1].dtype, ['int64'], 'axes');
-      const axes = fromInput ? (inputs[1] ? constInts(node, ctx, inputs[1], 'axes input') : undefined) : attrAxes(node, ctx);
-      return [{ dtype: x.dtype, shape: reducePlan(node, ctx, x.shape, axes, fromInput).shape }];
-    },
-    evaluate(node, inputs, ctx) {
-      const x = need(node, ctx, inputs, 0);
-      const axes = fromInput ? (inputs[1] ? tensorInts(inputs[1]) : undefined) : attrAxes(node, ctx);
-      return [reduceEval(op, x, reducePlan(node, ctx, x.shape, axes, fromInput), x.dtype)];
-    },
-  };
-}
+const schema = (op: string, since: number, until: number | undefined, fromInput: boolean) =>
+  reduceSchema(op, since, until, fromInput, (x, p, dtype) => reduceEval(op, x, p, dtype));
 
 const moreReduceSchemas: OpSchema[] = Object.keys(REDUCERS).flatMap((op) => [schema(op, 1, 17, false), schema(op, 18, undefined, true)]);

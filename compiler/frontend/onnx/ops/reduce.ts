@@ -8,22 +8,25 @@ import { NUMERIC_TYPES, checkArity, checkDtype, need, normAxes } from './util/ch
 import { broadcastMap, constInts } from './util/shape.js';
 import { fromFn, isBig, reader, tensorInts } from './util/tensor-data.js';
 
-export { reduceSchemas };
+export { reduceSchemas, reducePlan, reduceSchema };
+export type { ReducePlan };
 
 type Kind = 'ReduceMean' | 'ReduceSum' | 'ReduceMax';
 
-interface Plan { keep: number[]; shape: number[]; identity: boolean }
+interface ReducePlan { keep: number[]; shape: number[]; axes: number[]; identity: boolean }
 
-function plan(node: Node, ctx: OpCtx | undefined, shape: number[], axesIn: number[] | undefined, fromInput: boolean): Plan {
+/** Output shape and reduced axes of a reduction (keepdims, noop_with_empty_axes honoured). */
+function reducePlan(node: Node, ctx: OpCtx | undefined, shape: number[], axesIn: number[] | undefined, fromInput: boolean): ReducePlan {
   const keepdims = attrInt(node, 'keepdims', 1, ctx) === 1;
   const empty = !axesIn || axesIn.length === 0;
-  if (empty && fromInput && attrInt(node, 'noop_with_empty_axes', 0, ctx) === 1) return { keep: shape, shape, identity: true };
-  const axes = new Set(empty ? shape.map((_, k) => k) : normAxes(node, ctx, axesIn, shape.length));
-  const keep = shape.map((d, k) => (axes.has(k) ? 1 : d));
-  return { keep, shape: keepdims ? keep : shape.filter((_, k) => !axes.has(k)), identity: false };
+  if (empty && fromInput && attrInt(node, 'noop_with_empty_axes', 0, ctx) === 1) return { keep: shape, shape, axes: [], identity: true };
+  const axes = empty ? shape.map((_, k) => k) : normAxes(node, ctx, axesIn, shape.length);
+  const set = new Set(axes);
+  const keep = shape.map((d, k) => (set.has(k) ? 1 : d));
+  return { keep, shape: keepdims ? keep : shape.filter((_, k) => !set.has(k)), axes, identity: false };
 }
 
-function reduceEval(kind: Kind, x: Tensor, p: Plan, dtype: DType): Tensor {
+function reduceEval(kind: Kind, x: Tensor, p: ReducePlan, dtype: DType): Tensor {
   if (p.identity) return x;
   const map = broadcastMap(p.keep, x.shape);
   const n = p.keep.reduce((a, b) => a * b, 1);
@@ -52,25 +55,31 @@ function reduceEval(kind: Kind, x: Tensor, p: Plan, dtype: DType): Tensor {
   return fromFn(dtype, p.shape, (o) => (kind === 'ReduceMean' ? acc[o] / count[o] : acc[o]));
 }
 
-function schema(kind: Kind, since: number, until: number | undefined, fromInput: boolean): OpSchema {
+type Evaluate = (x: Tensor, p: ReducePlan, dtype: DType) => Tensor;
+
+/** A reduction's schema: axes as an attribute (fromInput false) or as input 1. */
+function reduceSchema(op: string, since: number, until: number | undefined, fromInput: boolean, evaluate: Evaluate): OpSchema {
   const attrAxes = (node: Node, ctx: OpCtx | undefined) => (node.attrs.axes === undefined ? undefined : attrInts(node, 'axes', undefined, ctx));
   return {
-    op: kind, since, until,
+    op, since, until,
     infer(node, inputs, ctx) {
       checkArity(node, ctx, 1, fromInput ? 2 : 1);
       const x = need(node, ctx, inputs, 0);
       checkDtype(node, ctx, x.dtype, NUMERIC_TYPES, 'data');
       if (inputs[1]) checkDtype(node, ctx, inputs[1].dtype, ['int64'], 'axes');
       const axes = fromInput ? (inputs[1] ? constInts(node, ctx, inputs[1], 'axes input') : undefined) : attrAxes(node, ctx);
-      return [{ dtype: x.dtype, shape: plan(node, ctx, x.shape, axes, fromInput).shape }];
+      return [{ dtype: x.dtype, shape: reducePlan(node, ctx, x.shape, axes, fromInput).shape }];
     },
     evaluate(node, inputs, ctx) {
       const x = need(node, ctx, inputs, 0);
       const axes = fromInput ? (inputs[1] ? tensorInts(inputs[1]) : undefined) : attrAxes(node, ctx);
-      return [reduceEval(kind, x, plan(node, ctx, x.shape, axes, fromInput), x.dtype)];
+      return [evaluate(x, reducePlan(node, ctx, x.shape, axes, fromInput), x.dtype)];
     },
   };
 }
+
+const schema = (kind: Kind, since: number, until: number | undefined, fromInput: boolean) =>
+  reduceSchema(kind, since, until, fromInput, (x, p, dtype) => reduceEval(kind, x, p, dtype));
 
 const reduceSchemas: OpSchema[] = [
   schema('ReduceSum', 1, 12, false), schema('ReduceSum', 13, undefined, true),
