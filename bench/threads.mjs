@@ -3,10 +3,12 @@
 // session rotates every round) so machine noise lands on all alike; onnxruntime-node with the same
 // intra-op thread counts is timed alongside for reference. Run after `npm run build`:
 //   node bench/threads.mjs [--models resnet18,mobilenet_v2] [--threads 1,2] [--iters 20] [--warmup 3]
-//                          [--profile] [--no-ort] [--json] [--models-dir DIR]
+//                          [--profile] [--no-ort] [--quiet-machine X] [--json] [--models-dir DIR]
 // --profile adds, per model, the kernels that scale worst (from SessionOptions.profile timings).
 // Before and after, a pure-JavaScript busy loop on 1 and then 2 workers (best of 3) measures how
 // much parallel speedup the machine itself gives right now (a shared machine may give less than 2x).
+// --quiet-machine X (e.g. 1.8): measure a model only between two such checks that both reach X,
+// retrying (after a pause, up to 10 times) when the machine is busy with other work.
 // Prints a Markdown table (or JSON) and writes bench/results/threads.{json,md}.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: node bench/threads.mjs [--models a,b] [--threads 1,2] [--iters N] [--warmup N] [--profile] [--no-ort] [--json] [--models-dir DIR]';
+const USAGE = 'usage: node bench/threads.mjs [--models a,b] [--threads 1,2] [--iters N] [--warmup N] [--profile] [--no-ort] [--quiet-machine X] [--json] [--models-dir DIR]';
 
 const opts = parseOptions(process.argv.slice(2));
 const imp = (p) => import(pathToFileURL(path.join(repo, 'dist', p)).href);
@@ -34,7 +36,7 @@ for (const name of opts.models) {
     continue;
   }
   if (!opts.json) console.error(`threads: ${name}...`);
-  report.models.push(await benchModel(name, file));
+  report.models.push(await measureQuietly(() => benchModel(name, file)));
 }
 report.machine_speedup_after = await machineSpeedup();
 const md = markdown(report);
@@ -106,7 +108,7 @@ function scaling(accelc) {
 function markdown(r) {
   const f = (v, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '–');
   const ts = r.threads, more = ts.slice(1);
-  const head = ['model', 'kernels', ...ts.map((t) => `accelc ${t}T`), ...more.map((t) => `speedup ${t}T`), ...ts.map((t) => `min ${t}T`), ...more.map((t) => `speedup of mins ${t}T`)];
+  const head = ['model', 'machine 2T/1T', 'kernels', ...ts.map((t) => `accelc ${t}T`), ...more.map((t) => `speedup ${t}T`), ...ts.map((t) => `min ${t}T`), ...more.map((t) => `speedup of mins ${t}T`)];
   if (opts.ort) head.push(...ts.map((t) => `ort-node ${t}T`), ...more.map((t) => `ort-node speedup ${t}T`));
   const lines = [
     '# accelc thread scaling', '',
@@ -115,7 +117,7 @@ function markdown(r) {
     `| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`,
   ];
   for (const m of r.models) {
-    const cells = [m.model, m.kernels, ...ts.map((t) => f(m[`accelc_${t}`]?.p50_ms)), ...more.map((t) => `${f(m[`accelc_speedup_${t}`])}x`),
+    const cells = [m.model, `${(m.machine_speedup ?? []).map((x) => f(x)).join(' / ')}`, m.kernels, ...ts.map((t) => f(m[`accelc_${t}`]?.p50_ms)), ...more.map((t) => `${f(m[`accelc_speedup_${t}`])}x`),
       ...ts.map((t) => f(m[`accelc_${t}`]?.min_ms)), ...more.map((t) => `${f(m[`accelc_speedup_min_${t}`])}x`)];
     if (opts.ort) cells.push(...ts.map((t) => f(m[`ort_node_${t}`]?.p50_ms)), ...more.map((t) => `${f(m[`ort_node_speedup_${t}`])}x`));
     lines.push(`| ${cells.join(' | ')} |`);
@@ -128,6 +130,20 @@ function markdown(r) {
     for (const k of p.worst) lines.push(`| ${k.index} ${k.name} | ${k.ops} | ${f(k.serial_ms, 3)} | ${f(k.wall_ms, 3)} | ${f(k.busiest_ms, 3)} | ${f(k.speedup)} | ${f(k.lost_ms, 3)} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Runs `bench` between two machine checks; with --quiet-machine, until both checks pass. */
+async function measureQuietly(bench) {
+  for (let attempt = 1; ; attempt++) {
+    const before = await machineSpeedup();
+    const row = before >= opts.quietMachine ? await bench() : undefined;
+    const after = row ? await machineSpeedup() : before;
+    if ((row && after >= opts.quietMachine) || attempt >= 10) {
+      return { ...(row ?? (await bench())), machine_speedup: [before, after], attempts: attempt };
+    }
+    if (!opts.json) console.error(`threads: the machine is busy (busy loop ${before}x / ${after}x on 2 workers); retrying in 10 s`);
+    await new Promise((r) => setTimeout(r, 10_000));
+  }
 }
 
 /** Speedup of a fixed busy loop split over 2 workers vs run on 1: what the machine offers now. */
@@ -152,7 +168,7 @@ async function machineSpeedup() {
 }
 
 function parseOptions(argv) {
-  const o = { models: ['resnet18', 'mobilenet_v2'], threads: [1, 2], iters: 20, warmup: 3, profile: false, ort: true, json: false, modelsDir: path.join(repo, 'test', 'models') };
+  const o = { models: ['resnet18', 'mobilenet_v2'], threads: [1, 2], iters: 20, warmup: 3, profile: false, ort: true, quietMachine: 0, json: false, modelsDir: path.join(repo, 'test', 'models') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -167,6 +183,7 @@ function parseOptions(argv) {
     else if (a === '--warmup') o.warmup = int(0);
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-ort') o.ort = false;
+    else if (a === '--quiet-machine') o.quietMachine = Number(value());
     else if (a === '--json') o.json = true;
     else if (a === '--models-dir') o.modelsDir = path.resolve(value());
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }

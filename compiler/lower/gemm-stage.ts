@@ -37,7 +37,8 @@ export function blockRow(ib: Expr, ii: Expr, mr: number, M: number): Expr {
   return bin('add', base, ii);
 }
 
-export function gemmTileFor(spec: GemmSpec): GemmTile {
+/** The tile a GEMM of these sizes uses: the requested one, clipped to M rows and N columns. */
+export function gemmTileFor(spec: { M: number; N: number; tile?: GemmTile }): GemmTile {
   const t = spec.tile ?? DEFAULT_TILE;
   const mr = Math.min(t.mr, spec.M);
   const nr = Math.max(1, Math.min(t.nr, Math.floor(spec.N / LANES)));

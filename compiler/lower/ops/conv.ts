@@ -59,7 +59,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
     const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
     kernels.push(...padded.kernels);
     const [, , Hp, Wp] = padded.buf.shape;
-    const { nr } = gemmTileFor({ M, N: P, K, batch: N } as never);
+    const { nr } = gemmTileFor({ M, N: P });
     const tn = P >= 4 ? nr * 4 : P, cols = Math.ceil(P / tn);
     const table = new Int32Array(cols * tn);
     for (let jo = 0; jo < cols; jo++) for (let jt = 0; jt < tn; jt++) {
@@ -79,7 +79,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
     kernels.push(pointwiseKernel(def.name, def, true));
   }
   // Prepack weights: row block ib holds rows min(ib*MR, M-MR) .. +MR, laid out [ib][k][ii].
-  const { mr } = gemmTileFor({ M, N: P, K, batch: N } as never);
+  const { mr } = gemmTileFor({ M, N: P });
   const blocks = Math.ceil(M / mr);
   const packed = new Float32Array(blocks * K * mr);
   for (let ib = 0; ib < blocks; ib++) {

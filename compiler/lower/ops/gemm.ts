@@ -4,9 +4,9 @@
 import type { Expr } from '../../ir/loop.js';
 import { add, c, f, load, mul, bin } from '../../ir/loop.js';
 import type { OpLowerer } from '../context.js';
-import { gemmKernel } from '../gemm-stage.js';
+import { gemmKernel, gemmTileFor } from '../gemm-stage.js';
 import { broadcastIndex } from '../index-math.js';
-import { epilogueOf } from '../epilogue.js';
+import { epilogueOf, epilogueSteps } from '../epilogue.js';
 
 export const lowerGemm: OpLowerer = (node, ctx) => {
   const a = ctx.buf(node.inputs[0]);
@@ -17,14 +17,15 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   const bShape = ctx.graph.values.get(node.inputs[1])!.shape as number[];
   const N = transB ? bShape[0] : bShape[1];
   const bScaled = !!bConst;
-  const bb = bConst ? ctx.weight(`${node.name}.bpack`, 'f32', [K, N], packB(bConst, K, N, transB, alpha)) : ctx.buf(node.inputs[1]);
+  const tn = columnTile(M, N, K);
+  const bb = bConst ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packB(bConst, K, N, tn, transB, alpha)) : ctx.buf(node.inputs[1]);
   const cb = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const out = ctx.buf(node.outputs[0]);
   const bT = transB && !bConst;
   return [gemmKernel({
     name: node.name, out: ctx.view(out, [1, M, N]), batch: 1, M, N, K,
     a: (_b, _ib, _ii, i, k) => load(a.name, transA ? [k, i] : [i, k]),
-    b: (_b, k, j) => load(bb.name, bT ? [j, k] : [k, j]),
+    b: (_b, k, j, jo, jt) => (bConst ? load(bb.name, [jo, k, jt]) : load(bb.name, bT ? [j, k] : [k, j])),
     epilogue: (acc, _b, i, j) => {
       let e: Expr = bScaled || alpha === 1 ? acc : mul(acc, f(alpha));
       if (cb && beta !== 0) {
@@ -39,9 +40,26 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
 };
 
 /** B as [K][N] row-major with alpha folded in. */
-function packB(b: ArrayLike<number | bigint>, K: number, N: number, transB: boolean, alpha: number): Float32Array {
-  const p = new Float32Array(K * N);
-  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) p[k * N + j] = alpha * Number(transB ? b[j * K + k] : b[k * N + j]);
+/** The GEMM's column tile width for these sizes (its B panels are this wide). */
+function columnTile(M: number, N: number, K: number): number {
+  const { nr } = gemmTileFor({ M, N });
+  return N >= 4 ? nr * 4 : N;
+}
+
+/**
+ * A constant B as column panels [N/TN][K][TN] with alpha folded in: panel jo holds columns
+ * min(jo*TN, N-TN) .. +TN (the GEMM's tail shift), so its B loads are contiguous.
+ */
+function packB(b: ArrayLike<number | bigint>, K: number, N: number, tn: number, transB: boolean, alpha: number): Float32Array {
+  const cols = Math.ceil(N / tn);
+  const p = new Float32Array(cols * K * tn);
+  for (let jo = 0; jo < cols; jo++) {
+    const j0 = Math.min(jo * tn, N - tn);
+    for (let k = 0; k < K; k++) for (let jt = 0; jt < tn; jt++) {
+      const j = j0 + jt;
+      p[(jo * K + k) * tn + jt] = alpha * Number(transB ? b[j * K + k] : b[k * N + j]);
+    }
+  }
   return p;
 }
 
@@ -69,6 +87,20 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
     return e;
   };
   const aBt = aS.slice(0, -2).reduce((x, y) => x * y, 1), bBt = bS.slice(0, -2).reduce((x, y) => x * y, 1);
+  // A batched A against one shared B is one GEMM over all rows (not Bt small ones re-reading B),
+  // when the epilogue cannot tell the row of a batch from the flattened row (M = 1, or no epilogue).
+  if (Bt > 1 && bBt === 1 && aBt === Bt && (M === 1 || epilogueSteps(node).length === 0)) {
+    const rows = Bt * M, av2 = ctx.view(a, [1, rows, K]);
+    const bData = ctx.constOf(node.inputs[1]);
+    const tn = columnTile(rows, N, K);
+    const bp = bData ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packB(bData, K, N, tn, false, 1)) : ctx.view(b, [1, K, N]);
+    return [gemmKernel({
+      name: node.name, out: ctx.view(out, [1, rows, N]), batch: 1, M: rows, N, K,
+      a: (_b, _ib, _ii, i, k) => load(av2.name, [c(0), i, k]),
+      b: (_b, k, j, jo, jt) => (bData ? load(bp.name, [jo, k, jt]) : load(bp.name, [c(0), k, j])),
+      epilogue: (acc, _b, i, j) => epilogueOf(node, ctx, acc, [c(0), i, j], [1, rows, N]),
+    })];
+  }
   const av = ctx.view(a, [aBt, M, K]), bv = ctx.view(b, [bBt, K, N]);
   return [gemmKernel({
     name: node.name, out: ctx.view(out, [Bt, M, N]), batch: Bt, M, N, K,
