@@ -89,7 +89,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
   const aBt = aS.slice(0, -2).reduce((x, y) => x * y, 1), bBt = bS.slice(0, -2).reduce((x, y) => x * y, 1);
   // A batched A against one shared B is one GEMM over all rows (not Bt small ones re-reading B),
   // when the epilogue cannot tell the row of a batch from the flattened row (M = 1, or no epilogue).
-  if (Bt > 1 && bBt === 1 && aBt === Bt && (M === 1 || epilogueSteps(node).length === 0)) {
+  if (bBt === 1 && aBt === Bt && (Bt === 1 || M === 1 || epilogueSteps(node).length === 0)) {
     const rows = Bt * M, av2 = ctx.view(a, [1, rows, K]);
     const bData = ctx.constOf(node.inputs[1]);
     const tn = columnTile(rows, N, K);
