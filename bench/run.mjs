@@ -1,49 +1,72 @@
-// accelc vs onnxruntime-web vs onnxruntime-node, in one process, on the same seeded random input.
-// Run after `npm run build` (it imports accelc from dist/):
-//   node bench/run.mjs [--threads 1] [--models a,b] [--iters 20] [--warmup 3] [--json] [--models-dir DIR]
-// The three runtimes are timed round-robin (the starting one rotates each round), so machine noise
-// lands on all of them alike. Prints a Markdown table (or the JSON, with --json) and writes both to
-// bench/results/latest.{json,md}.
+// The benchmark suite (`npm run bench`, which builds first; this file imports accelc from dist/):
 //
-// Note: accelc's loader sets V8's --no-liftoff and --no-wasm-lazy-compilation (tierUp 'eager') when
-// it loads its first module. The flags are process-wide, so onnxruntime-web's module is created
-// before that (it keeps V8's default tiering for its compile, like in a browser); after warm-up both
-// run optimized code, so the p50 columns compare like with like, the first-run columns less so.
+//   node bench/run.mjs [--models a,b] [--threads 1,2] [--iters 20] [--warmup 3] [--simd auto|plain|relaxed]
+//                      [--json] [--models-dir DIR]
+//     accelc vs onnxruntime-web (WASM SIMD) vs TF.js WASM (bench/peers/tfjs.mjs) vs onnxruntime-node
+//     on the same seeded random input, per model at each thread count: p50, ratios and their
+//     geometric means, accelc's GFLOP/s against the measured peak, first run, compile time, peak
+//     RSS, max|diff| vs onnxruntime-node. Writes bench/results/latest.{json,md,svg}.
+//   node bench/run.mjs --peak [--json]
+//     the roofline microbenchmark: SIMD peak per core and memory bandwidth, written to
+//     bench/results/peak.json (the model benchmark reads it; without it, it measures a quick one).
+//
+// One child process per thread count (onnxruntime-web fixes its thread count at its first session)
+// times all runtimes round-robin (bench/lib/time-child.mjs); then one short child per runtime and
+// model measures its peak RSS (bench/lib/rss-child.mjs). --simd: 'auto' runs each engine as Node
+// comes, 'plain' makes accelc run its plain-SIMD kernels, 'relaxed' enables relaxed SIMD in the
+// children (Node 20 has it behind --experimental-wasm-relaxed-simd).
 
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runChild } from './lib/children.mjs';
+import { ENGINES } from './lib/engines.mjs';
+import { reportMarkdown } from './lib/markdown.mjs';
+import { buildReport } from './lib/report.mjs';
+import { reportSvg } from './lib/svg.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(repo, 'dist');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const results = path.join(here, 'results');
+const PEAK_FILE = path.join(results, 'peak.json');
 const DEFAULT_MODELS = ['mobilenet_v2', 'resnet18', 'squeezenet1_1', 'shufflenet_v2_x1_0', 'digits_cnn', 'bert_mini', 'vit_tiny'];
+const RSS_RUNS = 3;
 
-const USAGE = 'usage: node bench/run.mjs [--threads N] [--models a,b] [--iters N] [--warmup N] [--json] [--models-dir DIR]';
+const USAGE = 'usage: node bench/run.mjs [--models a,b] [--threads 1,2] [--iters N] [--warmup N] [--simd auto|plain|relaxed] [--json] [--models-dir DIR]\n' +
+  '       node bench/run.mjs --peak [--json]';
+
+const opts = parseOptions(process.argv.slice(2));
+if (opts.peak) await peakCommand();
+else await benchCommand();
+process.exit(0);
 
 function parseOptions(argv) {
-  const opts = { threads: 1, models: DEFAULT_MODELS, iters: 20, warmup: 3, json: false, modelsDir: path.resolve(repo, '..', 'shared', 'models') };
+  const opts = { peak: false, threads: [1, 2], models: DEFAULT_MODELS, iters: 20, warmup: 3, simd: 'auto', json: false, modelsDir: path.resolve(repo, '..', 'shared', 'models') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
       return argv[++i];
     };
-    const int = (min) => {
-      const v = value();
-      if (!/^\d+$/.test(v) || Number(v) < min) usage(`${a} needs an integer >= ${min}, got '${v}'`);
+    const int = (min, v = value()) => {
+      if (!/^\d+$/.test(v) || Number(v) < min) usage(`${a} needs integers >= ${min}, got '${v}'`);
       return Number(v);
     };
-    if (a === '--threads') opts.threads = int(1);
+    const list = () => value().split(',').map((s) => s.trim()).filter(Boolean);
+    if (a === '--peak') opts.peak = true;
+    else if (a === '--threads') opts.threads = [...new Set(list().map((v) => int(1, v)))];
     else if (a === '--iters') opts.iters = int(1);
     else if (a === '--warmup') opts.warmup = int(0);
-    else if (a === '--models') opts.models = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--models') opts.models = list();
     else if (a === '--models-dir') opts.modelsDir = path.resolve(value());
+    else if (a === '--simd') opts.simd = value();
     else if (a === '--json') opts.json = true;
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else usage(`unknown option '${a}'`);
   }
+  if (!['auto', 'plain', 'relaxed'].includes(opts.simd)) usage(`--simd takes auto, plain or relaxed, got '${opts.simd}'`);
+  if (!opts.threads.length) usage('--threads needs at least one thread count');
   return opts;
 }
 
@@ -52,156 +75,85 @@ function usage(msg) {
   process.exit(2);
 }
 
-async function loadLibraries(threads) {
-  if (!existsSync(path.join(dist, 'runtime', 'session.js'))) {
+async function peakCommand() {
+  if (!opts.json) console.error('bench: measuring the SIMD peak and memory bandwidth...');
+  const { measurePeak, peakMarkdown } = await import('./lib/peak.mjs');
+  const peak = await measurePeak();
+  mkdirSync(results, { recursive: true });
+  writeFileSync(PEAK_FILE, JSON.stringify(peak, null, 2) + '\n');
+  console.log(opts.json ? JSON.stringify(peak, null, 2) : peakMarkdown(peak));
+}
+
+/** The peak from bench/results/peak.json, else a quick one measured now (in this process, which runs no model). */
+async function loadPeak() {
+  if (existsSync(PEAK_FILE)) {
+    const p = JSON.parse(readFileSync(PEAK_FILE, 'utf8'));
+    return { peak: p, source: `bench/results/peak.json of ${p.date.slice(0, 10)}` };
+  }
+  if (!opts.json) console.error("bench: no bench/results/peak.json ('npm run bench -- --peak' writes it); measuring a quick peak");
+  const { measurePeak } = await import('./lib/peak.mjs'); // binaryen: loaded only when measuring
+  return { peak: await measurePeak({ quick: true }), source: 'quick measurement in this run' };
+}
+
+async function benchCommand() {
+  if (!existsSync(path.join(repo, 'dist', 'runtime', 'session.js'))) {
     console.error("bench: dist/ not found; run 'npm run build' first");
     process.exit(1);
   }
-  const imp = (p) => import(pathToFileURL(path.join(dist, p)).href);
-  const [{ InferenceSession, }, { Tensor }, { randomFeeds }, { summarize, round }] = await Promise.all([
-    imp('runtime/session.js'), imp('runtime/tensor.js'), imp('compiler/cli/feeds.js'), imp('compiler/cli/stats.js'),
-  ]);
-  // The compiler may be mid-change; the ort columns are still worth having without it.
-  const compile = await imp('compiler/compile.js').then((m) => m.compile, (e) => {
-    console.error(`bench: accelc's compiler does not load (${e.message}); timing onnxruntime only`);
-    return undefined;
-  });
-  const ortWeb = await import('onnxruntime-web');
-  const ortNode = (await import('onnxruntime-node')).default;
-  const require = createRequire(import.meta.url);
-  ortWeb.env.wasm.numThreads = threads;
-  ortWeb.env.wasm.simd = true;
-  ortWeb.env.wasm.wasmPaths = path.dirname(require.resolve('onnxruntime-web')) + path.sep;
-  return { accelc: { InferenceSession, Tensor, compile, randomFeeds, summarize, round }, ortWeb, ortNode };
+  const found = opts.models.filter((m) => existsSync(path.join(opts.modelsDir, `${m}.onnx`)));
+  const skipped = opts.models.filter((m) => !found.includes(m));
+  const { peak, source } = await loadPeak();
+  const header = {
+    date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown cpu', cores: os.availableParallelism(),
+    load_avg: os.loadavg().map((l) => Math.round(l * 100) / 100), threads: opts.threads, iters: opts.iters, warmup: opts.warmup,
+    simd_option: opts.simd, peak, peak_source: source, rss_runs: RSS_RUNS, skipped,
+  };
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'accelc-bench-'));
+  try {
+    // The first thread count's child keeps accelc's compiled modules for the memory probes.
+    const wasmOf = (m) => path.join(tmp, `${m}.wasm`);
+    const timings = {};
+    for (const t of opts.threads) {
+      const models = found.map((m) => ({ name: m, path: path.join(opts.modelsDir, `${m}.onnx`), saveWasm: t === opts.threads[0] ? wasmOf(m) : undefined }));
+      const run = await runChild(path.join(here, 'lib', 'time-child.mjs'), { threads: t, models, iters: opts.iters, warmup: opts.warmup, simd: opts.simd, quiet: opts.json });
+      timings[t] = { results: Object.fromEntries(run.messages.map((m) => [m.result.model, m.result])), error: run.error };
+      if (run.error) console.error(`bench: the ${t}-thread run failed: ${run.error}`);
+    }
+    const rss = await measureRss(found, timings[opts.threads[0]].results, wasmOf);
+    header.baseline_rss_mb = rss.baseline;
+    const report = buildReport(header, found, timings, rss.models);
+    mkdirSync(results, { recursive: true });
+    const md = reportMarkdown(report);
+    writeFileSync(path.join(results, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(path.join(results, 'latest.md'), md);
+    writeFileSync(path.join(results, 'latest.svg'), reportSvg(report));
+    console.log(opts.json ? JSON.stringify(report, null, 2) : md);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
-/** One runtime under test: create() returns a run(feeds) function and a release(). */
-function engines(libs, threads) {
-  const { accelc, ortWeb, ortNode } = libs;
-  const toOrt = (ort, feeds) => Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]));
-  const ortEngine = (name, ort, options) => ({
-    name,
-    async create(modelPath, feeds) {
-      const session = await ort.InferenceSession.create(modelPath, options);
-      const ortFeeds = toOrt(ort, feeds);
-      return { run: () => session.run(ortFeeds), release: () => session.release(), first: (r) => r[session.outputNames[0]].data };
-    },
-  });
-  return [
-    {
-      name: 'accelc',
-      async create(modelPath, feeds, shapes, row) {
-        if (!accelc.compile) throw new Error('the compiler did not load');
-        const t0 = performance.now();
-        const { wasm } = await accelc.compile(modelPath, { shapes, maxThreads: threads });
-        row.compile_ms = accelc.round(performance.now() - t0);
-        row.wasm_mb = Math.round(wasm.length / 1e4) / 100;
-        const session = await accelc.InferenceSession.create(wasm, { threads });
-        return { run: () => session.run(feeds), release: () => session.release(), first: (r) => r[session.outputNames[0]].data };
-      },
-    },
-    ortEngine('ort_web', ortWeb, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }),
-    ortEngine('ort_node', ortNode, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }),
-  ];
-}
-
-async function benchModel(name, opts, libs) {
-  const modelPath = path.join(opts.modelsDir, `${name}.onnx`);
-  const row = { model: name };
-  // Input names, dtypes and shapes come from onnxruntime's view of the model (symbolic dims -> 1).
-  const probe = await libs.ortNode.InferenceSession.create(modelPath);
-  const inputs = probe.inputMetadata.map((m) => ({ name: m.name, dtype: m.type, offset: 0, shape: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) }));
-  const shapes = Object.fromEntries(inputs.filter((_, i) => probe.inputMetadata[i].shape.some((d) => typeof d !== 'number')).map((t) => [t.name, t.shape]));
-  await probe.release();
-  const feeds = libs.accelc.randomFeeds(inputs, 42);
-
-  // Create in this order: onnxruntime-web before accelc (see the note at the top).
-  const order = engines(libs, opts.threads);
-  const creationOrder = [order[1], order[2], order[0]];
-  const live = [];
-  for (const engine of creationOrder) {
-    const stats = (row[engine.name] = {});
-    try {
-      const t0 = performance.now();
-      const handle = await engine.create(modelPath, feeds, Object.keys(shapes).length ? shapes : undefined, row);
-      stats.load_ms = libs.accelc.round(performance.now() - t0);
-      const t1 = performance.now();
-      const result = await handle.run();
-      stats.first_run_ms = libs.accelc.round(performance.now() - t1);
-      live.push({ engine, handle, stats, times: [], output: handle.first(result) });
-    } catch (e) {
-      stats.error = String(e?.message ?? e).split('\n')[0];
+/** Peak RSS in MB per model and engine, each in a child of its own; baseline: a child that loads nothing. */
+async function measureRss(models, measured, wasmOf) {
+  const script = path.join(here, 'lib', 'rss-child.mjs');
+  const probe = async (config) => {
+    const run = await runChild(script, { runs: RSS_RUNS, simd: opts.simd, ...config }, { timeoutMs: 180_000 });
+    return run.error ? { error: run.error } : run.messages[0].maxrss_mb;
+  };
+  const baseline = await probe({ engine: 'none' });
+  const out = {};
+  for (const name of models) {
+    const m = measured[name];
+    if (!opts.json) console.error(`bench: peak RSS: ${name}...`);
+    out[name] = {};
+    for (const engine of ENGINES) {
+      if (!m || m.engines[engine]?.error) {
+        out[name][engine] = { error: 'not measured: the runtime failed in the timing run' };
+        continue;
+      }
+      const wasmPath = engine === 'accelc' ? wasmOf(name) : undefined;
+      out[name][engine] = await probe({ engine, modelPath: path.join(opts.modelsDir, `${name}.onnx`), wasmPath, inputs: m.inputs, shapes: m.shapes });
     }
   }
-  live.sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
-  for (let round = 0; round < opts.warmup + opts.iters; round++) {
-    for (let k = 0; k < live.length; k++) {
-      const e = live[(round + k) % live.length];
-      const t = performance.now();
-      await e.handle.run();
-      if (round >= opts.warmup) e.times.push(performance.now() - t);
-    }
-  }
-  for (const e of live) {
-    Object.assign(e.stats, libs.accelc.summarize(e.times));
-    await e.handle.release();
-  }
-  const p50 = (k) => row[k]?.p50_ms;
-  if (p50('accelc')) {
-    if (p50('ort_web')) row.ort_web_over_accelc = Math.round((p50('ort_web') / p50('accelc')) * 100) / 100;
-    if (p50('ort_node')) row.ort_node_over_accelc = Math.round((p50('ort_node') / p50('accelc')) * 100) / 100;
-  }
-  const a = live.find((e) => e.engine.name === 'accelc')?.output;
-  const n = live.find((e) => e.engine.name === 'ort_node')?.output;
-  if (a && n && a.length === n.length) {
-    let max = 0;
-    for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(Number(a[i]) - Number(n[i])));
-    row.max_abs_diff = max;
-  }
-  return row;
+  return { baseline: typeof baseline === 'number' ? baseline : undefined, models: out };
 }
-
-function markdown(report) {
-  const f = (v, digits = 2) => (typeof v === 'number' ? v.toFixed(digits) : '–');
-  const lines = [
-    `# accelc benchmark`,
-    '',
-    `${report.date} · node ${report.node} · ${report.cpu} · threads ${report.threads} · accelc SIMD ${report.accelc_simd} · ${report.iters} iters after ${report.warmup} warm-up · p50 in ms`,
-    '',
-    '| model | accelc | ort-web | ort-node | ort-web/accelc | ort-node/accelc | first run accelc / web / node | compile ms | max\\|diff\\| vs ort-node |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of report.models) {
-    const first = ['accelc', 'ort_web', 'ort_node'].map((k) => f(r[k]?.first_run_ms, 1)).join(' / ');
-    lines.push(`| ${r.model} | ${f(r.accelc?.p50_ms)} | ${f(r.ort_web?.p50_ms)} | ${f(r.ort_node?.p50_ms)} | ${f(r.ort_web_over_accelc)} | ` +
-      `${f(r.ort_node_over_accelc)} | ${first} | ${f(r.compile_ms, 0)} | ${typeof r.max_abs_diff === 'number' ? r.max_abs_diff.toExponential(1) : '–'} |`);
-  }
-  const errors = report.models.flatMap((r) => ['accelc', 'ort_web', 'ort_node'].filter((k) => r[k]?.error).map((k) => `- ${r.model}, ${k}: ${r[k].error}`));
-  if (errors.length) lines.push('', 'Errors:', ...errors);
-  if (report.skipped.length) lines.push('', `Skipped (no such model in the models folder): ${report.skipped.join(', ')}`);
-  return lines.join('\n') + '\n';
-}
-
-const opts = parseOptions(process.argv.slice(2));
-const libs = await loadLibraries(opts.threads);
-const report = {
-  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown cpu',
-  threads: opts.threads, iters: opts.iters, warmup: opts.warmup, models: [], skipped: [],
-  // accelc runs its relaxed-SIMD (FMA) kernels when the engine validates relaxed SIMD
-  accelc_simd: (await import(pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'runtime', 'loader.js')).href)).supportsRelaxedSimd() ? 'relaxed' : 'plain',
-};
-for (const name of opts.models) {
-  if (!existsSync(path.join(opts.modelsDir, `${name}.onnx`))) {
-    report.skipped.push(name);
-    continue;
-  }
-  if (!opts.json) console.error(`bench: ${name}...`);
-  report.models.push(await benchModel(name, opts, libs));
-}
-const md = markdown(report);
-const out = path.join(repo, 'bench', 'results');
-mkdirSync(out, { recursive: true });
-writeFileSync(path.join(out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-writeFileSync(path.join(out, 'latest.md'), md);
-console.log(opts.json ? JSON.stringify(report, null, 2) : md);
-process.exit(0); // onnxruntime-web's worker threads (threads > 1) would keep the process alive

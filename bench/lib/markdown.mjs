@@ -1,0 +1,70 @@
+// The benchmark report as Markdown: timings and ratios per model and thread count with their
+// geometric means, then load, first run, memory and accuracy at the first thread count.
+import { ENGINES } from './engines.mjs';
+import { RATIOS } from './report.mjs';
+
+export { reportMarkdown };
+
+const SHORT = { accelc: 'accelc', ort_web: 'ort-web', tfjs: 'tfjs', ort_node: 'ort-node' };
+const f = (v, digits = 2) => (typeof v === 'number' ? v.toFixed(digits) : '–');
+const sci = (v) => (typeof v === 'number' ? v.toExponential(1) : '–');
+const pct = (v) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '–');
+/** A p50 cell: the time, or 'n/a' / 'error' (the message goes under the table). */
+const cell = (s) => (typeof s?.p50_ms === 'number' ? f(s.p50_ms) : s?.na ? 'n/a' : s?.error ? 'error' : '–');
+
+function reportMarkdown(r) {
+  const t0 = r.threads[0];
+  const peak = r.peak ? `peak ${f(r.peak.plain_gflops, 1)} GFLOP/s per core plain, ${f(r.peak.relaxed_gflops, 1)} relaxed (${r.peak_source})` : 'peak not measured';
+  const lines = [
+    '# accelc benchmark',
+    '',
+    `${r.date} · node ${r.node} · ${r.cpu}, ${r.cores} cores, load ${r.load_avg.join(' ')} · ${r.iters} iters after ${r.warmup} warm-up · accelc SIMD ${r.accelc_simd} · ${peak}`,
+    '',
+    'p50 in ms (p90, min and mean in latest.json); ratios are the other runtime\'s p50 over accelc\'s (> 1: accelc is faster); ' +
+      '% of peak is accelc\'s GFLOP/s over threads × the per-core peak of the SIMD flavour it ran.',
+    '',
+    `| model | threads | ${ENGINES.map((e) => SHORT[e]).join(' | ')} | ${RATIOS.map((k) => `${SHORT[k.replace('_over_accelc', '')]}/accelc`).join(' | ')} | accelc GFLOP/s | % of peak |`,
+    `|---|---:|${ENGINES.map(() => '---:').join('|')}|${RATIOS.map(() => '---:').join('|')}|---:|---:|`,
+  ];
+  for (const m of r.models) {
+    for (const t of r.threads) {
+      const { engines, ratios } = m.by_threads[t];
+      lines.push(`| ${m.model} | ${t} | ${ENGINES.map((e) => cell(engines[e])).join(' | ')} | ${RATIOS.map((k) => f(ratios[k])).join(' | ')} | ` +
+        `${f(engines.accelc?.gflops, 1)} | ${pct(engines.accelc?.peak_fraction)} |`);
+    }
+  }
+  for (const t of r.threads) {
+    lines.push(`| **geometric mean** | ${t} | ${ENGINES.map(() => '').join(' | ')} | ${RATIOS.map((k) => `**${f(r.geomean[t][k].value)}**`).join(' | ')} | | |`);
+  }
+  const list = (get, format) => ENGINES.map((e) => format(get(e))).join(' / ');
+  lines.push(
+    '',
+    `At ${t0} thread${t0 > 1 ? 's' : ''}: compile time (accelc, ONNX to .wasm; the first model's includes warming up the compiler), first run after load (accelc / ort-web / tfjs / ort-node), ` +
+      `peak RSS of a process that loads one runtime and the model and runs it ${r.rss_runs} times (a bare child process: ${f(r.baseline_rss_mb, 0)} MB), ` +
+      'and the largest difference of the first output from onnxruntime-node\'s.',
+    '',
+    '| model | GFLOP | compile ms | wasm MB | first run ms | peak RSS MB | max\\|diff\\| vs ort-node (accelc / ort-web / tfjs) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const m of r.models) {
+    const e = m.by_threads[t0].engines;
+    const rss = (k) => (typeof m.rss_mb[k] === 'number' ? m.rss_mb[k] : undefined);
+    lines.push(`| ${m.model} | ${typeof m.gflop === 'number' ? +m.gflop.toPrecision(3) : '–'} | ${f(m.compile_ms, 0)} | ${f(m.wasm_mb, 2)} | ${list((k) => e[k]?.first_run_ms, (v) => f(v, 1))} | ` +
+      `${list(rss, (v) => f(v, 0))} | ${['accelc', 'ort_web', 'tfjs'].map((k) => sci(e[k]?.max_abs_diff)).join(' / ')} |`);
+  }
+  const notes = [];
+  for (const m of r.models) {
+    for (const t of r.threads) {
+      for (const k of ENGINES) {
+        const s = m.by_threads[t].engines[k];
+        if (s?.error) notes.push(`- ${m.model}, ${SHORT[k]}, ${t} thread${t > 1 ? 's' : ''}: ${s.error}`);
+        if (s?.na) notes.push(`- ${SHORT[k]}, ${t} threads: ${s.na}`);
+      }
+    }
+    for (const k of ENGINES) if (m.rss_mb[k]?.error) notes.push(`- ${m.model}, ${SHORT[k]}, peak RSS: ${m.rss_mb[k].error}`);
+  }
+  const unique = [...new Set(notes)];
+  if (unique.length) lines.push('', 'Notes and errors:', '', ...unique);
+  if (r.skipped.length) lines.push('', `Skipped (no such model in the models folder): ${r.skipped.join(', ')}`);
+  return lines.join('\n') + '\n';
+}

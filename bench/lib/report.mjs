@@ -1,0 +1,56 @@
+// Merges what the child processes measured into one report: per model and thread count the
+// engines' timings, the other engines' p50 over accelc's, accelc's achieved GFLOP/s and its fraction
+// of the measured peak; per thread count the geometric means of the ratios over the models.
+import { ENGINES } from './engines.mjs';
+
+export { buildReport, RATIOS };
+
+const PEERS = ENGINES.filter((e) => e !== 'accelc');
+const RATIOS = PEERS.map((e) => `${e}_over_accelc`);
+const round2 = (v) => Math.round(v * 100) / 100;
+
+/**
+ * header: the report's fields before models (date, machine, options, peak).
+ * timings: { [threads]: { results: { [model]: child result }, error? } }.
+ * rss: { [model]: { [engine]: MB | { error } } }.
+ */
+function buildReport(header, modelNames, timings, rss) {
+  const threadCounts = header.threads;
+  const models = modelNames.map((name) => {
+    const row = { model: name, by_threads: {} };
+    for (const t of threadCounts) row.by_threads[t] = threadRow(header.peak, t, timings[t], name);
+    const accelc = row.by_threads[threadCounts[0]].engines.accelc;
+    Object.assign(row, { compile_ms: accelc.compile_ms, wasm_mb: accelc.wasm_mb, gflop: accelc.flops && accelc.flops / 1e9, accelc_simd: accelc.simd });
+    row.rss_mb = rss[name] ?? {};
+    return row;
+  });
+  const geomean = Object.fromEntries(threadCounts.map((t) => [t, Object.fromEntries(RATIOS.map((k) => [k, geometricMean(models.map((m) => m.by_threads[t].ratios[k]))]))]));
+  const flavours = [...new Set(models.map((m) => m.accelc_simd).filter(Boolean))];
+  return { ...header, accelc_simd: flavours.join(', ') || 'unknown', models, geomean };
+}
+
+function threadRow(peak, threads, timing, model) {
+  const measured = timing?.results?.[model];
+  const engines = measured ? measured.engines : Object.fromEntries(ENGINES.map((e) => [e, { error: timing?.error ?? 'not measured' }]));
+  const accelc = engines.accelc;
+  const p50 = (e) => engines[e]?.p50_ms;
+  const ratios = Object.fromEntries(PEERS.map((e) => [`${e}_over_accelc`, p50(e) && p50('accelc') ? round2(p50(e) / p50('accelc')) : undefined]));
+  if (accelc?.flops && accelc.p50_ms) {
+    accelc.gflops = Math.round(accelc.flops / accelc.p50_ms / 1e5) / 10;
+    const perCore = peakFor(peak, accelc.simd);
+    if (perCore) accelc.peak_fraction = round2(accelc.gflops / (perCore * threads));
+  }
+  return { engines, ratios };
+}
+
+/** The peak (GFLOP/s per core) to hold accelc's kernels against, for the SIMD flavour they ran. */
+function peakFor(peak, flavour) {
+  if (!peak) return undefined;
+  return flavour === 'relaxed' ? peak.relaxed_gflops ?? peak.plain_gflops : peak.plain_gflops;
+}
+
+/** { value, models } over the defined values; value undefined when there are none. */
+function geometricMean(values) {
+  const v = values.filter((x) => typeof x === 'number' && x > 0);
+  return { value: v.length ? round2(Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length)) : undefined, models: v.length };
+}

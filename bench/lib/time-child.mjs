@@ -1,0 +1,82 @@
+// Child process: times every engine on every model at one thread count, round-robin (the starting
+// engine rotates each round, so machine noise lands on all alike), and sends one message per model.
+// Config: { threads, models: [{ name, path, saveWasm? }], iters, warmup, simd, quiet }.
+import { childMain } from './children.mjs';
+import { ENGINES, TFJS_NO_THREADS, createEngine, enableSimdFlavour, importDist } from './engines.mjs';
+
+// accelc's loader sets process-wide V8 flags (no Liftoff, eager compilation) when it loads its
+// first module, so the other engines are created first: their modules compile with V8's default
+// tiering, as in a browser. After warm-up all run optimized code; the first-run columns compare
+// less like with like than the p50 columns.
+const CREATION_ORDER = ['ort_web', 'tfjs', 'ort_node', 'accelc'];
+
+await childMain(async (config, send) => {
+  enableSimdFlavour(config.simd);
+  const [{ randomFeeds }, { summarize, round }] = await Promise.all([importDist('compiler/cli/feeds.js'), importDist('compiler/cli/stats.js')]);
+  const ort = (await import('onnxruntime-node')).default;
+  const lib = { randomFeeds, summarize, round, ort };
+  for (const model of config.models) {
+    if (!config.quiet) console.error(`bench: ${config.threads} thread${config.threads > 1 ? 's' : ''}: ${model.name}...`);
+    await send({ type: 'model', result: await benchModel(model, config, lib) });
+  }
+});
+
+/** Input names, dtypes and shapes as onnxruntime sees the model (symbolic dims -> 1), and accelc's --shape for those. */
+async function probeInputs(ort, modelPath) {
+  const probe = await ort.InferenceSession.create(modelPath);
+  const meta = probe.inputMetadata;
+  await probe.release();
+  const inputs = meta.map((m) => ({ name: m.name, dtype: m.type, offset: 0, shape: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) }));
+  const symbolic = inputs.filter((_, i) => meta[i].shape.some((d) => typeof d !== 'number'));
+  return { inputs, shapes: symbolic.length ? Object.fromEntries(symbolic.map((t) => [t.name, t.shape])) : undefined };
+}
+
+async function benchModel(model, config, { randomFeeds, summarize, round, ort }) {
+  const { threads, simd } = config;
+  const { inputs, shapes } = await probeInputs(ort, model.path);
+  const feeds = randomFeeds(inputs, 42);
+  const result = { model: model.name, threads, inputs, shapes, engines: Object.fromEntries(ENGINES.map((e) => [e, {}])) };
+  const live = [];
+  for (const name of CREATION_ORDER) {
+    const stats = result.engines[name];
+    if (name === 'tfjs' && threads > 1) {
+      stats.na = TFJS_NO_THREADS;
+      continue;
+    }
+    try {
+      const t0 = performance.now();
+      const handle = await createEngine(name, { modelPath: model.path, saveWasm: model.saveWasm, threads, shapes, simd, feeds });
+      stats.load_ms = round(performance.now() - t0);
+      Object.assign(stats, handle.info);
+      const t1 = performance.now();
+      const output = await handle.run();
+      stats.first_run_ms = round(performance.now() - t1);
+      live.push({ name, handle, stats, times: [], output });
+    } catch (e) {
+      stats.error = String(e?.message ?? e).split('\n')[0];
+    }
+  }
+  live.sort((a, b) => ENGINES.indexOf(a.name) - ENGINES.indexOf(b.name));
+  for (let r = 0; r < config.warmup + config.iters; r++) {
+    for (let k = 0; k < live.length; k++) {
+      const e = live[(r + k) % live.length];
+      const t = performance.now();
+      await e.handle.run();
+      if (r >= config.warmup) e.times.push(performance.now() - t);
+    }
+  }
+  const reference = live.find((e) => e.name === 'ort_node')?.output;
+  for (const e of live) {
+    Object.assign(e.stats, summarize(e.times));
+    if (reference && e.name !== 'ort_node') e.stats.max_abs_diff = maxAbsDiff(e.output, reference);
+    await e.handle.release();
+  }
+  return result;
+}
+
+function maxAbsDiff(a, b) {
+  if (!a || a.length !== b.length) return undefined;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(Number(a[i]) - Number(b[i])));
+  return max;
+}
