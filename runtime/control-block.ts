@@ -24,8 +24,12 @@
 // asleep there waiting for a thread that trapped or was stopped: stop() and reportTrap() bump
 // BARRIER_GEN to release them (they finish the kernel on whatever data there is, then see ABORT
 // at the next barrier), and beginRun() zeroes BARRIER_COUNT, as the ABI asks.
+// Dynamically scheduled loops count chunks in the module's sched region: beginRun() zeroes it and
+// the word SCHED_ABORT; stop() and reportTrap() set SCHED_ABORT (threads waiting for chunks give
+// up) and the main thread's stop() also wakes the sleepers. Kernels end synchronised inside the
+// module (ABI format 2), so workers run kernel after kernel without a barrier of their own.
 
-import { BARRIER_COUNT, BARRIER_GEN } from './meta.js';
+import { BARRIER_COUNT, BARRIER_GEN, SCHED_ABORT, type ModuleMeta } from './meta.js';
 
 export { ControlBlock };
 export type { TrapInfo };
@@ -60,16 +64,19 @@ class ControlBlock {
   readonly nthreads: number;
   private readonly i32: Int32Array;
   private readonly text: Uint8Array;
-  /** The module's barrier words (BARRIER_GEN, BARRIER_COUNT) in its memory. */
+  /** The module's barrier words (BARRIER_GEN, BARRIER_COUNT, SCHED_ABORT) in its memory. */
   private readonly kernelBarrier: Int32Array;
+  /** The module's chunk counters (empty when it has none). */
+  private readonly sched: Int32Array;
 
   /** A new block for `nthreads` workers (main thread), or a view of an existing one (worker). */
-  constructor(memory: ArrayBufferLike, nthreads: number, buffer?: SharedArrayBuffer) {
+  constructor(memory: ArrayBufferLike, nthreads: number, buffer?: SharedArrayBuffer, sched?: ModuleMeta['sched']) {
     this.nthreads = nthreads;
+    this.sched = sched ? new Int32Array(memory, sched.offset, sched.bytes / 4) : new Int32Array(0);
     this.buffer = buffer ?? new SharedArrayBuffer((CURRENT + nthreads) * 4 + TEXT_BYTES);
     this.i32 = new Int32Array(this.buffer, 0, CURRENT + nthreads);
     this.text = new Uint8Array(this.buffer, (CURRENT + nthreads) * 4, TEXT_BYTES);
-    this.kernelBarrier = new Int32Array(memory, 0, Math.max(BARRIER_GEN, BARRIER_COUNT) / 4 + 1);
+    this.kernelBarrier = new Int32Array(memory, 0, Math.max(BARRIER_GEN, BARRIER_COUNT, SCHED_ABORT) / 4 + 1);
     if (!buffer) {
       this.i32.fill(-1, CURRENT);
       Atomics.store(this.i32, TRAP_KERNEL, -1);
@@ -86,6 +93,8 @@ class ControlBlock {
     Atomics.store(c, DONE, 0);
     Atomics.store(c, TRAP_KERNEL, -1);
     Atomics.store(this.kernelBarrier, BARRIER_COUNT / 4, 0);
+    this.sched.fill(0);   // published to the workers by the GEN bump below (seq-cst)
+    Atomics.store(this.kernelBarrier, SCHED_ABORT / 4, 0);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
   }
@@ -107,6 +116,11 @@ class ControlBlock {
 
   finished(): boolean {
     return Atomics.load(this.i32, DONE) >= this.nthreads;
+  }
+
+  /** A worker got through the whole run and nothing stopped it: the outputs are complete. */
+  finishedCleanly(): boolean {
+    return Atomics.load(this.i32, DONE) > 0 && Atomics.load(this.i32, ABORT) === 0 && Atomics.load(this.i32, TRAP_KERNEL) < 0;
   }
 
   /**
@@ -215,14 +229,17 @@ class ControlBlock {
   finish(tid: number): void {
     const c = this.i32;
     Atomics.store(c, CURRENT + tid, -1);
-    if (Atomics.add(c, DONE, 1) === this.nthreads - 1) Atomics.notify(c, DONE);
+    Atomics.add(c, DONE, 1);
+    Atomics.notify(c, DONE);   // the first worker done completes the run (finishedCleanly), the last frees the pool
   }
 
-  /** Releases threads waiting in our barrier and in the module's in-kernel barrier. */
+  /** Releases threads waiting in our barrier, in the module's in-kernel barrier and for chunks. */
   private wakeBarrier(): void {
     Atomics.add(this.i32, BARRIER, 1);
     Atomics.notify(this.i32, BARRIER);
+    Atomics.store(this.kernelBarrier, SCHED_ABORT / 4, 1);
     Atomics.add(this.kernelBarrier, BARRIER_GEN / 4, 1);
     Atomics.notify(this.kernelBarrier, BARRIER_GEN / 4);
+    for (let i = 0; i < this.sched.length; i += 16) Atomics.notify(this.sched, i + 8);   // each site's DONE word
   }
 }

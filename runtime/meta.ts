@@ -1,10 +1,10 @@
 // The contract between the compiler and the runtime: what a compiled .wasm carries in its
 // custom section 'accelc' (UTF-8 JSON). The runtime needs nothing else to load and run a model.
 //
-// Module ABI (format 1):
+// Module ABI (format 2):
 //   import  env.memory : shared memory, initial = memory.pages, maximum = memory.maxPages
 //   export  init()                  copies the weights (passive data segments) into memory; call once
-//   export  kernel_<i>(tid, nthreads)  runs kernel i; loops marked parallel take chunk `tid` of `nthreads`
+//   export  kernel_<i>(tid, nthreads)  runs kernel i on thread `tid` of `nthreads`; every thread calls it
 //   export  run()                   runs every kernel in order on one thread (= kernel_i(0, 1) for all i)
 // Per-thread scratch for thread t lives at scratch.offset + t * scratch.bytesPerThread,
 // t < scratch.maxThreads.
@@ -12,6 +12,11 @@
 // stages with a barrier on two i32 words there: BARRIER_GEN (a generation counter) and
 // BARRIER_COUNT (threads arrived). They are zero after init(); a runtime that abandons a run with
 // threads stuck or killed mid-kernel must store 0 into BARRIER_COUNT before the next run.
+// Top-level parallel loops are scheduled dynamically (threads claim chunks with atomic counters in
+// the region `sched`, see compiler/codegen/wasm/sched.ts): before a run with nthreads > 1 the
+// runtime zeroes that region and the word SCHED_ABORT; to stop a run it stores 1 into SCHED_ABORT
+// (threads waiting for chunks of other threads give up) and notifies the waiters.
+// Kernels end synchronised: when kernel_i returns on a thread, kernel i+1 may start on it at once.
 
 export const META_SECTION = 'accelc';
 /**
@@ -20,9 +25,10 @@ export const META_SECTION = 'accelc';
  * both over the same memory.
  */
 export const RELAXED_SECTION = 'accelc.relaxed';
-export const META_FORMAT = 1;
+export const META_FORMAT = 2;
 export const BARRIER_GEN = 0;
 export const BARRIER_COUNT = 64;
+export const SCHED_ABORT = 128;
 
 export interface TensorMeta {
   name: string;
@@ -48,6 +54,8 @@ export interface ModuleMeta {
   kernels: KernelMeta[];
   memory: { pages: number; maxPages: number };
   scratch: { offset: number; bytesPerThread: number; maxThreads: number };
+  /** Chunk counters of the dynamically scheduled loops (absent: none). */
+  sched?: { offset: number; bytes: number };
   weights: { bytes: number };
   /** relaxedSimd: the main module needs relaxed SIMD; relaxedVariant: a relaxed copy is embedded. */
   features: { simd: boolean; relaxedSimd: boolean; relaxedVariant?: boolean };

@@ -159,11 +159,16 @@ class WorkerPool {
     });
   }
 
-  /** Follows a run to its end: fails it as soon as a trap is reported, settles it when all are done. */
+  /**
+   * Follows a run to its end: fails it as soon as a trap is reported; succeeds it as soon as one
+   * worker has finished cleanly (every kernel ends synchronised, so all the work is done then, and
+   * a worker the OS descheduled need not be waited for); resolves when every worker is idle.
+   */
   async #watch(job: Job): Promise<void> {
     const { crew } = job;
     const { control } = crew;
     while (!control.finished()) {
+      if (!job.settled && !this.#profile && control.finishedCleanly()) job.succeed();   // (profiles need every thread's timings)
       const trap = control.trapped();
       if (trap && !job.settled) this.#stop(job, this.#trapError(trap));
       await control.waitProgress();
@@ -249,7 +254,7 @@ class WorkerPool {
 
   async #spawn(): Promise<Crew> {
     const { kernelModule: module, memory, meta } = this.#model;   // the relaxed-SIMD kernels when the loader chose them
-    const crew: Crew = { control: new ControlBlock(memory.buffer, this.threads), workers: [], broken: false };
+    const crew: Crew = { control: new ControlBlock(memory.buffer, this.threads, undefined, meta.sched), workers: [], broken: false };
     this.#starts++;
     const started: Promise<void>[] = [];
     for (let tid = 0; tid < this.threads; tid++) {

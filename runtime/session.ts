@@ -179,7 +179,7 @@ function runHere(model: LoadedModel, profile?: KernelProfile): void {
     const t0 = profile ? performance.now() : 0;
     try {
       kernels[i]!(0, 1);
-      if (profile) profile.add(i, 0, performance.now() - t0, 0);
+      if (profile) profile.add(i, 0, performance.now() - t0);
     } catch (e) {
       throw new RunError('trap', `kernel ${i} '${model.meta.kernels[i]?.name ?? '?'}' trapped: ${(e as Error).message ?? String(e)}`, model.meta.name);
     }

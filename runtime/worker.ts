@@ -1,6 +1,6 @@
 // The body of a pool worker: instantiate the module over the shared memory, then serve runs from
-// the control block until terminated. A run = for each kernel i, kernel_i(tid, nthreads) and a
-// barrier; a trap is recorded in the control block (kernel, thread, message) and stops the run for
+// the control block until terminated. A run = kernel_i(tid, nthreads) for each kernel i (kernels
+// end synchronised inside the module, ABI format 2); a trap is recorded in the control block (kernel, thread, message) and stops the run for
 // every thread. After 'ready' the worker never returns to its event loop: it waits on Atomics,
 // until the pool shuts it down (then it closes itself).
 
@@ -58,8 +58,7 @@ function serve(control: ControlBlock, kernels: Kernel[], tid: number, nthreads: 
 }
 
 function runOnce(control: ControlBlock, kernels: Kernel[], tid: number, nthreads: number): void {
-  const last = kernels.length - 1;
-  for (let i = 0; i <= last; i++) {
+  for (let i = 0; i < kernels.length; i++) {
     if (control.stopped()) return;
     control.running(tid, i);
     try {
@@ -68,14 +67,12 @@ function runOnce(control: ControlBlock, kernels: Kernel[], tid: number, nthreads
       control.reportTrap(tid, i, (e as Error).message ?? String(e));
       return;
     }
-    if (i < last && !control.barrier()) return;
   }
 }
 
-/** runOnce, timing each kernel and each barrier wait. */
+/** runOnce, timing each kernel (its in-module synchronisation included). */
 function runProfiled(control: ControlBlock, kernels: Kernel[], tid: number, nthreads: number, profile: KernelProfile): void {
-  const last = kernels.length - 1;
-  for (let i = 0; i <= last; i++) {
+  for (let i = 0; i < kernels.length; i++) {
     if (control.stopped()) return;
     control.running(tid, i);
     const t0 = performance.now();
@@ -85,9 +82,6 @@ function runProfiled(control: ControlBlock, kernels: Kernel[], tid: number, nthr
       control.reportTrap(tid, i, (e as Error).message ?? String(e));
       return;
     }
-    const t1 = performance.now();
-    const go = i === last || control.barrier();
-    profile.add(i, tid, t1 - t0, performance.now() - t1);
-    if (!go) return;
+    profile.add(i, tid, performance.now() - t0);
   }
 }

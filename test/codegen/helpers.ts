@@ -3,6 +3,7 @@
 import type { Buf, Kernel, Program, ScalarType, Stmt, Storage } from '../../compiler/ir/loop.js';
 import { contiguousStrides, SCALAR_BYTES } from '../../compiler/ir/loop.js';
 import { emitWasm, type EmitWasmOptions } from '../../compiler/codegen/wasm/index.js';
+import { Worker } from 'node:worker_threads';
 
 export class ProgramBuilder {
   readonly bufs = new Map<string, Buf>();
@@ -49,7 +50,17 @@ export interface Instance {
   i32(b: Buf): Int32Array;
   view<T>(b: Buf, ctor: { new (buf: ArrayBufferLike, off: number, n: number): T; BYTES_PER_ELEMENT: number }): T;
   text?: () => string;
+  /** Zeroes the chunk counters of dynamically scheduled loops, as the runtime does before a run. */
+  resetSched(): void;
+  /** Runs kernel_<k>(t, nthreads) on nthreads worker threads at once over this memory (counters reset first). */
+  runThreads(k: number, nthreads: number): Promise<void>;
 }
+
+// A worker: instantiate the module over the shared memory, call one kernel with its thread id.
+const THREAD_MAIN = `
+const { workerData: d } = require('node:worker_threads');
+const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+inst.exports['kernel_' + d.k](d.tid, d.n);`;
 
 /** Emit (verifying the IR between lowering passes), instantiate with a fresh shared memory, call init(). */
 export function instantiate(p: Program, opts: EmitWasmOptions = {}): Instance {
@@ -62,7 +73,17 @@ export function instantiate(p: Program, opts: EmitWasmOptions = {}): Instance {
   const count = (b: Buf) => b.shape.reduce((a, x) => a * x, 1);
   const view = <T,>(b: Buf, ctor: { new (buf: ArrayBufferLike, off: number, n: number): T; BYTES_PER_ELEMENT: number }) =>
     new ctor(memory.buffer, addr(b), count(b));
-  return { memory, exports, text, view, f32: (b) => view(b, Float32Array), i32: (b) => view(b, Int32Array) };
+  const resetSched = () => { if (meta.sched) new Int32Array(memory.buffer, meta.sched.offset, meta.sched.bytes / 4).fill(0); };
+  const module = new WebAssembly.Module(wasm);
+  const runThreads = async (k: number, n: number) => {
+    resetSched();
+    await Promise.all(Array.from({ length: n }, (_, tid) => new Promise<void>((resolve, reject) => {
+      const w = new Worker(THREAD_MAIN, { eval: true, workerData: { module, memory, k, tid, n } });
+      w.on('error', reject);
+      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`thread ${tid} exited with ${code}`))));
+    })));
+  };
+  return { memory, exports, text, view, f32: (b) => view(b, Float32Array), i32: (b) => view(b, Int32Array), resetSched, runThreads };
 }
 
 /** Deterministic pseudo-random floats in [-1, 1). */

@@ -202,38 +202,65 @@ describe('addresses', () => {
 });
 
 describe('threads', () => {
-  it('runs the chunk of a parallel loop that belongs to each thread', () => {
+  it('schedules a lone top-level parallel loop dynamically: the first thread in takes every unclaimed chunk', () => {
     const N = 10;
     const pb = new ProgramBuilder();
     const O = pb.buf('O', 'i32', [N]);
     pb.kernel('par', loop('i', N, store('O', [v('i')], add(mul(v('i'), c(2)), c(1))), 'parallel'));
     const inst = instantiate(pb.program());
     const o = inst.i32(O);
-    inst.exports.kernel_0(1, 3);                  // chunk = 4: thread 1 does [4, 8)
-    expect(Array.from(o)).toEqual([0, 0, 0, 0, 9, 11, 13, 15, 0, 0]);
-    inst.exports.kernel_0(0, 3);
-    inst.exports.kernel_0(2, 3);
-    expect(Array.from(o)).toEqual(Array.from({ length: N }, (_, i) => 2 * i + 1));
+    const all = Array.from({ length: N }, (_, i) => 2 * i + 1);
+    inst.exports.kernel_0(1, 3);                  // alone, thread 1 claims all 10 chunks (<= 4 per thread) and returns when they are done
+    expect(Array.from(o)).toEqual(all);
     o.fill(0);
-    inst.exports.kernel_0(5, 8);                  // chunk = 2: thread 5 does [10, 10): nothing
+    inst.exports.kernel_0(0, 3);                  // the counters say every chunk was taken: nothing left
+    inst.exports.kernel_0(2, 3);
     expect(Array.from(o)).toEqual(new Array(N).fill(0));
+    inst.resetSched();
+    inst.exports.kernel_0(0, 1);                  // one thread touches no counter: all of it, every time
+    expect(Array.from(o)).toEqual(all);
+    o.fill(0);
+    inst.exports.run();
+    expect(Array.from(o)).toEqual(all);
   });
 
-  it('gives every thread its own scratch', () => {
+  it('keeps the static split (chunk tid of nthreads) for parallel loops nested in a serial loop, or sharing a stage', async () => {
+    const N = 10;
+    const pb = new ProgramBuilder();
+    const O = pb.buf('O', 'i32', [N]), P = pb.buf('P', 'i32', [N]);
+    pb.kernel('nested', loop('r', 2, loop('i', N, store('O', [v('i')], add(mul(v('tid'), c(100)), v('i'))), 'parallel')));
+    pb.kernel('two', seq(
+      loop('i', N, store('P', [v('i')], mul(v('tid'), c(100))), 'parallel'),
+      loop('i', N, store('P', [v('i')], add(load('P', [v('i')]), v('i'))), 'parallel'),   // thread t reads what t wrote
+    ));
+    pb.kernel('lone', loop('i', N, store('O', [v('i')], add(load('O', [v('i')]), c(1))), 'parallel'));
+    const inst = instantiate(pb.program());
+    const o = inst.i32(O), q = inst.i32(P);
+    const split3 = Array.from({ length: N }, (_, i) => Math.floor(i / 4) * 100 + i);   // chunk = 4: [0,4) [4,8) [8,10)
+    await inst.runThreads(0, 3);
+    expect(Array.from(o)).toEqual(split3);
+    await inst.runThreads(1, 3);
+    expect(Array.from(q)).toEqual(split3);
+    await inst.runThreads(2, 3);                  // dynamic: each element once, whoever claimed it
+    expect(Array.from(o)).toEqual(split3.map((x) => x + 1));
+  });
+
+  it('gives every thread its own scratch', async () => {
     const N = 8, P = 4;
     const pb = new ProgramBuilder();
     const A = pb.buf('A', 'f32', [P, N]), O = pb.buf('O', 'f32', [P]), Tmp = pb.buf('Tmp', 'f32', [N], 'scratch');
-    const body: Stmt = loop('p', P, seq(
+    // in a serial loop, so the split is static: thread t does row t
+    const body: Stmt = loop('r', 2, loop('p', P, seq(
       loop('j', N, store('Tmp', [v('j')], mul(load('A', [v('p'), v('j')]), f(2))), 'vectorize'),
       store('O', [v('p')], f(0)),
       loop('j', N, store('O', [v('p')], add(load('O', [v('p')]), load('Tmp', [sub(c(N - 1), v('j'))])))),
-    ), 'parallel');
+    ), 'parallel'));
     pb.kernel('scratch', body);
     const p = pb.program();
     const inst = instantiate(p, { maxThreads: 4 });
     const a = randoms(P * N, 41);
     inst.f32(A).set(a);
-    for (let t = 0; t < 4; t++) inst.exports.kernel_0(t, 4);
+    await inst.runThreads(0, 4);
     for (let q = 0; q < P; q++) {
       let s = 0; for (let j = N - 1; j >= 0; j--) s = Math.fround(s + Math.fround(a[q * N + j] * 2));
       expect(inst.f32(O)[q]).toBe(s);

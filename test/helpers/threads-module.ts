@@ -5,7 +5,8 @@
 //   kernel 2 'trap'     when x[0] is NaN, the last thread traps in stage 1; the others wait at the
 //                       module's in-kernel barrier (words 0 and 64, as the compiler emits it)
 //   kernel 3 'spin'     each thread spins x[1] million iterations (x[1] = 0: none)
-// So y = reverse(2x + 1), and x[0], x[1] pick the faults.
+// So y = reverse(2x + 1), and x[0], x[1] pick the faults. Kernels 0 and 1 end at the barrier, as
+// ABI format 2 asks (the runtime no longer synchronises between kernels).
 
 import binaryen from 'binaryen';
 import { BARRIER_COUNT, BARRIER_GEN, META_FORMAT, META_SECTION, type ModuleMeta } from '../../runtime/meta.js';
@@ -65,9 +66,11 @@ export function buildThreadsModule(opts: { maxThreads?: number; name?: string } 
       (data.drop $w))
     (func $k0 (export "kernel_0") ${params}
       ${forChunk(`(f32.store ${at(A, '(local.get $i)')}
-          (f32.add (f32.mul (f32.load ${at(X, '(local.get $i)')}) (f32.load (i32.const ${WEIGHTS}))) (f32.load (i32.const ${WEIGHTS + 4}))))`)})
+          (f32.add (f32.mul (f32.load ${at(X, '(local.get $i)')}) (f32.load (i32.const ${WEIGHTS}))) (f32.load (i32.const ${WEIGHTS + 4}))))`)}
+      (call $barrier (local.get $nt)))
     (func $k1 (export "kernel_1") ${params}
-      ${forChunk(`(f32.store ${at(Y, '(local.get $i)')} (f32.load ${at(A, `(i32.sub (i32.const ${n - 1}) (local.get $i))`)}))`)})
+      ${forChunk(`(f32.store ${at(Y, '(local.get $i)')} (f32.load ${at(A, `(i32.sub (i32.const ${n - 1}) (local.get $i))`)}))`)}
+      (call $barrier (local.get $nt)))
     (func $k2 (export "kernel_2") ${params}
       (if (i32.and (f32.ne (f32.load (i32.const ${X})) (f32.load (i32.const ${X})))
                    (i32.eq (local.get $tid) (i32.sub (local.get $nt) (i32.const 1))))

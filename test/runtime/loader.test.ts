@@ -32,7 +32,7 @@ describe('loader', () => {
   });
 
   it('checks the metadata', async () => {
-    await expect(loadModel(buildTinyModule({ meta: { format: 99 } }).wasm)).rejects.toThrow(/^E_FILE: module metadata format 99, this runtime reads format 1/);
+    await expect(loadModel(buildTinyModule({ meta: { format: 99 } }).wasm)).rejects.toThrow(/^E_FILE: module metadata format 99, this runtime reads format 2/);
     const outside = buildTinyModule({ meta: { memory: { pages: 0, maxPages: 2 } } }).wasm;
     await expect(loadModel(outside)).rejects.toThrow(/^E_FILE: bad 'accelc' metadata: input 'x' lies outside the initial memory/);
   });

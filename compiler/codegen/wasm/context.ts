@@ -2,12 +2,13 @@
 // scope (types, ranges, buffers), where each variable and register buffer lives, and the
 // pointer induction variables of the enclosing loops (address.ts).
 
-import type { Buf, Kernel, Program, RegType, Storage } from '../../ir/loop.js';
+import type { Buf, Kernel, Program, RegType, Stmt, Storage } from '../../ir/loop.js';
 import type { VType, VarInfo } from '../../ir/expr-type.js';
 import { Scope } from '../../ir/expr-type.js';
 import { AccelcError } from '../../errors.js';
 import type { FnBuilder, Ref, ValType, WasmModule } from './module.js';
 import type { MathLib } from './math.js';
+import type { SchedSites, Segment } from './sched.js';
 
 export { KernelCtx, valType, TID };
 export type { EmitOptions, LoopFrame, IV };
@@ -16,6 +17,8 @@ interface EmitOptions {
   relaxedSimd: boolean;
   /** Bytes between one thread's scratch and the next (address = offset + tid * stride). */
   scratchStride: number;
+  /** Counter sites for dynamically scheduled loops (absent: top-level parallel loops split statically). */
+  sched?: SchedSites;
 }
 
 /** A pointer induction variable: sum of `terms` (byte address parts), kept in `local`. */
@@ -39,6 +42,14 @@ class KernelCtx {
   readonly regs = new Map<string, number>();
   readonly frames: LoopFrame[] = [];
   inParallel = false;
+  /** Enclosing loops and ifs: a parallel loop is scheduled dynamically only at depth 0. */
+  depth = 0;
+  /** Inside a dynamically scheduled loop: its stores are claimed by chunk. */
+  inDynamic = false;
+  /** The parallel loops of this kernel that are scheduled dynamically (sched.ts). */
+  dynamic = new Set<Stmt>();
+  /** The stage being emitted (since the last barrier). */
+  segment: Segment = { sites: [], unclaimed: false };
 
   constructor(
     readonly w: WasmModule,

@@ -1,7 +1,11 @@
 // Statements of a lowered kernel -> the body of `kernel_<i>(tid, nthreads)`.
-// Loops count up from their start with the pointer IVs of address.ts; a 'parallel' loop runs the
-// chunk [min + tid*chunk, min + min(extent, (tid+1)*chunk)), chunk = ceil(extent / nthreads).
-// lets and register buffers become locals.
+// Loops count up from their start with the pointer IVs of address.ts. A stage's lone top-level
+// 'parallel' loop is scheduled dynamically (sched.ts: threads claim chunks); any other runs the
+// static chunk [min + tid*chunk, min + min(extent, (tid+1)*chunk)),
+// chunk = ceil(extent / nthreads). Each stage (the code between barriers, and the kernel's end)
+// finishes with the cheapest sync that is safe: a wait for its loops' chunks when all its stores
+// are in dynamically scheduled loops, else the arrival barrier. lets and register buffers become
+// locals.
 
 import type { Kernel, Program, Stmt } from '../../ir/loop.js';
 import { regTypeOf } from '../../ir/loop.js';
@@ -15,6 +19,7 @@ import { emitScalar, truthy } from './expr.js';
 import { emitVector, asValue } from './simd.js';
 import { emitStore } from './memory.js';
 import { addBarrier, BARRIER_FN } from './barrier.js';
+import { claimLoop, dynamicLoops, waitSites } from './sched.js';
 
 export { emitKernel };
 
@@ -22,23 +27,38 @@ export { emitKernel };
 function emitKernel(w: WasmModule, math: MathLib, program: Program, k: Kernel, name: string, opts: EmitOptions): void {
   const fn = w.fn(['i32', 'i32']);
   const ctx = new KernelCtx(w, fn, program, k, math, opts);
-  w.addFunction(name, fn, 'none', emitStmt(ctx, k.body));
+  if (opts.sched) ctx.dynamic = dynamicLoops(k.body);
+  const body = emitStmt(ctx, k.body);
+  w.addFunction(name, fn, 'none', w.block(null, [body, endStage(ctx)]));
 }
 
-function emitBarrier(ctx: KernelCtx): Ref {
-  addBarrier(ctx.w);
-  return ctx.w.call(BARRIER_FN, [ctx.fn.get(1)], 'none');
+/** The sync that ends the current stage; starts the next one. */
+function endStage(ctx: KernelCtx): Ref {
+  const { sites, unclaimed } = ctx.segment;
+  ctx.segment = { sites: [], unclaimed: false };
+  if (unclaimed || !ctx.opts.sched) {
+    addBarrier(ctx.w);
+    return ctx.w.call(BARRIER_FN, [ctx.fn.get(1)], 'none');
+  }
+  return waitSites(ctx.w, ctx.fn, () => ctx.fn.get(1), sites, (t) => ctx.local(t));
 }
 
 function emitStmt(ctx: KernelCtx, s: Stmt): Ref {
   const w = ctx.w;
   switch (s.k) {
-    case 'barrier': return emitBarrier(ctx);
-    case 'store': return emitStore(ctx, s);
+    case 'barrier':
+      if (ctx.depth > 0) ctx.fail('a barrier inside a loop or an if');
+      return endStage(ctx);
+    case 'store':
+      if (!ctx.inDynamic) ctx.segment.unclaimed = true;
+      return emitStore(ctx, s);
     case 'seq': return s.body.length === 0 ? w.nop() : w.block(null, s.body.map((b) => emitStmt(ctx, b)));
     case 'if': {
       if (ctx.scope.type(s.cond).lanes > 1) ctx.fail('if on a vector condition');
-      return w.if(truthy(ctx, s.cond), emitStmt(ctx, s.then), s.else && emitStmt(ctx, s.else));
+      ctx.depth++;
+      const then = emitStmt(ctx, s.then), els = s.else && emitStmt(ctx, s.else);
+      ctx.depth--;
+      return w.if(truthy(ctx, s.cond), then, els);
     }
     case 'let': {
       const t = ctx.scope.type(s.value);
@@ -68,11 +88,14 @@ function emitStmt(ctx: KernelCtx, s: Stmt): Ref {
 function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
   const w = ctx.w, fn = ctx.fn;
   const parallel = s.kind === 'parallel' && !ctx.inParallel;
+  const dynamic = parallel && ctx.dynamic.has(s);
   const constMin = s.min.k === 'const' ? Number(s.min.v) : undefined;
   const constExt = s.extent.k === 'const' ? Number(s.extent.v) : undefined;
   const pre: Ref[] = [];
   const i = ctx.local('i32'), end = ctx.local('i32');
-  if (parallel) {
+  if (dynamic) {
+    // claimLoop sets i and end per chunk
+  } else if (parallel) {
     const ext = ctx.local('i32'), chunk = ctx.local('i32'), lo = ctx.local('i32');
     const tid = () => fn.get(0), nthreads = () => fn.get(1);
     pre.push(fn.set(ext, emitScalar(ctx, s.extent)), fn.set(lo, emitScalar(ctx, s.min)));
@@ -86,17 +109,22 @@ function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
     pre.push(fn.set(end, constMin !== undefined && constExt !== undefined ? w.i32(constMin + constExt) : w.binary('i32.add', fn.get(i), emitScalar(ctx, s.extent))));
   }
   const start = ctx.local('i32');
-  pre.push(fn.set(start, fn.get(i)));
+  const setStart = fn.set(start, fn.get(i));
+  if (!dynamic) pre.push(setStart);
   const { frame, inits } = enterLoop(ctx, s.v, () => fn.get(start), s.body);
 
   const range: [number, number] | undefined = constMin !== undefined && constExt !== undefined && constExt > 0 ? [constMin, constMin + constExt - 1] : undefined;
   const undo = ctx.bindVar(s.v, i, { type: { t: 'i32', lanes: 1 }, range });
-  const wasParallel = ctx.inParallel;
+  const wasParallel = ctx.inParallel, wasDynamic = ctx.inDynamic;
   ctx.inParallel ||= parallel;
+  ctx.inDynamic ||= dynamic;
   ctx.frames.push(frame);
+  ctx.depth++;
   const body = emitStmt(ctx, s.body);
+  ctx.depth--;
   ctx.frames.pop();
   ctx.inParallel = wasParallel;
+  ctx.inDynamic = wasDynamic;
   undo();
 
   const label = w.label('L');
@@ -109,6 +137,16 @@ function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
     w.br(label, w.binary('i32.lt_s', fn.get(i), fn.get(end))),
   ]));
   const runs = w.block(null, [...inits, loop]);
+  if (dynamic) {
+    const site = ctx.opts.sched!.next();
+    const chunk = w.block(null, [setStart, w.if(w.binary('i32.lt_s', fn.get(i), fn.get(end)), runs)]);
+    const { stmt, chunks } = claimLoop({
+      w, fn, nthreads: () => fn.get(1), site, lo: emitScalar(ctx, s.min), extent: emitScalar(ctx, s.extent),
+      begin: i, end, body: chunk, local: (t) => ctx.local(t),
+    });
+    ctx.segment.sites.push({ addr: site, chunks });
+    return stmt;
+  }
   const alwaysRuns = !parallel && constExt !== undefined && constExt > 0;
   return w.block(null, [...pre, alwaysRuns ? runs : w.if(w.binary('i32.lt_s', fn.get(i), fn.get(end)), runs)]);
 }

@@ -14,6 +14,7 @@ import { lowerKernel, type LowerOptions } from '../../lower/pipeline.js';
 import { WasmModule, watOf } from './module.js';
 import { MathLib } from './math.js';
 import { emitKernel } from './emit.js';
+import { dynamicLoops, SchedSites, SITE_BYTES } from './sched.js';
 
 export { emitWasm, memoryLayout };
 export type { EmitWasmOptions, EmitWasmResult, MemoryLayout };
@@ -37,6 +38,8 @@ interface MemoryLayout {
   pages: number;
   maxPages: number;
   scratch: { offset: number; bytesPerThread: number; maxThreads: number };
+  /** The chunk counters of dynamically scheduled loops: after everything else. */
+  sched: { offset: number; bytes: number };
   weightBytes: number;
 }
 
@@ -47,7 +50,7 @@ const PAGE = 65536, MAX_PAGES = 65536;
  * s.offset + t * stride, stride = the span of all scratch storages (for a single scratch
  * storage that is its byte size), so threads never overlap whatever the planner's layout.
  */
-function memoryLayout(p: Program, maxThreads: number): MemoryLayout {
+function memoryLayout(p: Program, maxThreads: number, schedBytes = 0): MemoryLayout {
   const all = [...p.storages.values()];
   for (const s of all) if (s.offset < 0) throw new AccelcError({ code: 'E_CODEGEN', message: `storage '${s.name}' has no address (run the memory planner first)`, model: p.name });
   const scratch = all.filter((s) => s.region === 'scratch');
@@ -55,16 +58,20 @@ function memoryLayout(p: Program, maxThreads: number): MemoryLayout {
   const offset = scratch.length ? Math.min(...scratch.map((s) => s.offset)) : staticEnd;
   const stride = scratch.length ? Math.max(...scratch.map((s) => s.offset + s.bytes)) - offset : 0;
   // + 64: vector loads may read a few bytes past the last element (stride-2 loads, see memory.ts).
-  const needed = Math.max(staticEnd, offset + stride * maxThreads) + 64;
+  const schedOffset = Math.ceil((Math.max(staticEnd, offset + stride * maxThreads) + 64) / 64) * 64;
+  const needed = schedOffset + schedBytes;
   const pages = Math.max(1, Math.ceil(needed / PAGE));
   if (pages > MAX_PAGES) throw new AccelcError({ code: 'E_CODEGEN', message: `the model needs ${needed} bytes of memory, more than 4 GiB`, model: p.name });
   const weightBytes = all.filter((s) => s.region === 'weight').reduce((a, s) => a + s.bytes, 0);
-  return { pages, maxPages: Math.min(MAX_PAGES, Math.max(pages, pages * 2)), scratch: { offset, bytesPerThread: stride, maxThreads }, weightBytes };
+  return { pages, maxPages: Math.min(MAX_PAGES, Math.max(pages, pages * 2)), scratch: { offset, bytesPerThread: stride, maxThreads }, sched: { offset: schedOffset, bytes: schedBytes }, weightBytes };
 }
 
 function emitWasm(program: Program, opts: EmitWasmOptions = {}): EmitWasmResult {
   const relaxedSimd = !!opts.relaxedSimd, maxThreads = opts.maxThreads ?? 16;
-  const layout = memoryLayout(program, maxThreads);
+  const lowered = program.kernels.map((k) => lowerKernel(k, program, opts.lowering));
+  const sites = lowered.reduce((a, k) => a + dynamicLoops(k.body).size, 0);
+  const layout = memoryLayout(program, maxThreads, sites * SITE_BYTES);
+  const sched = new SchedSites(layout.sched.offset);
   const w = new WasmModule();
   try {
     w.setFeatures({ relaxedSimd });
@@ -73,11 +80,11 @@ function emitWasm(program: Program, opts: EmitWasmOptions = {}): EmitWasmResult 
     w.importSharedMemory(layout.pages, layout.maxPages, segments);
 
     const math = new MathLib(w);
-    program.kernels.forEach((k, i) => {
-      const lowered = lowerKernel(k, program, opts.lowering);
-      emitKernel(w, math, program, lowered, `kernel_${i}`, { relaxedSimd, scratchStride: layout.scratch.bytesPerThread });
+    lowered.forEach((k, i) => {
+      emitKernel(w, math, program, k, `kernel_${i}`, { relaxedSimd, scratchStride: layout.scratch.bytesPerThread, sched });
       w.exportFunction(`kernel_${i}`);
     });
+    if (sched.count !== sites) throw new AccelcError({ code: 'E_CODEGEN', message: `${sched.count} scheduling sites emitted, ${sites} planned`, model: program.name });
     const none = w.fn([]);
     w.addFunction('run', none, 'none', w.block(null, program.kernels.map((_, i) => w.call(`kernel_${i}`, [w.i32(0), w.i32(1)], 'none'))));
     w.exportFunction('run');
@@ -115,7 +122,9 @@ function moduleMeta(p: Program, layout: MemoryLayout, relaxedSimd: boolean, comp
     kernels: p.kernels.map((k) => ({ name: k.name, ops: k.ops, nodes: k.nodes, flops: k.flops, bytes: k.bytes })),
     memory: { pages: layout.pages, maxPages: layout.maxPages },
     scratch: layout.scratch,
+    ...(layout.sched.bytes ? { sched: layout.sched } : {}),
     weights: { bytes: layout.weightBytes },
     features: { simd: true, relaxedSimd },
   };
 }
+

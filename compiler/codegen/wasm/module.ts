@@ -138,8 +138,8 @@ class WasmModule {
   atomicStore32(addr: number, v: Ref): Ref { return this.m.i32.atomic.store(0, this.i32(addr), v); }
   atomicAdd32(addr: number, v: Ref): Ref { return this.m.i32.atomic.rmw.add(0, this.i32(addr), v); }
   atomicNotify(addr: number, count: Ref): Ref { return this.m.memory.atomic.notify(this.i32(addr), count); }
-  /** Sleeps while the word at addr equals expected (no timeout). */
-  atomicWait32(addr: number, expected: Ref): Ref { return this.m.memory.atomic.wait32(this.i32(addr), expected, this.i64(-1)); }
+  /** Sleeps while the word at addr equals expected, at most timeoutNs (default: no timeout). */
+  atomicWait32(addr: number, expected: Ref, timeoutNs = -1): Ref { return this.m.memory.atomic.wait32(this.i32(addr), expected, this.i64(timeoutNs)); }
   drop(x: Ref): Ref { return this.m.drop(x); }
   memoryInit(segment: string, dest: number, size: number): Ref { return this.m.memory.init(segment, this.i32(dest), this.i32(0), this.i32(size)); }
   dataDrop(segment: string): Ref { return this.m.data.drop(segment); }

@@ -1,0 +1,148 @@
+// Dynamic scheduling of a kernel's top-level parallel loops (OpenMP's schedule(dynamic)): the
+// loop's range is cut into at most CHUNKS_PER_THREAD * nthreads chunks, and every thread claims the
+// next chunk with an atomic add on the site's CLAIM word until none is left, counting the chunks it
+// finished on the site's DONE word. A stage boundary after such loops waits for DONE to reach the
+// chunk count instead of waiting for every thread to arrive: a thread the OS has descheduled claims
+// nothing and holds nobody up; when it runs again it finds the work done and skips it.
+//
+// A stage that writes memory outside such a loop (serial code every thread repeats, a parallel
+// loop nested in a serial one) still ends with the arrival barrier (barrier.ts): a thread must not
+// run ahead while another may still write.
+//
+// Only a stage's lone top-level parallel loop is scheduled this way. Stages with several (softmax:
+// max, sum, scale over the same rows) rely on every loop giving thread t the same rows, so they
+// keep the static split (chunk tid of nthreads) and end at the arrival barrier.
+//
+// Counters live in the module's sched region (ModuleMeta.sched), SITE_BYTES per site, and must be
+// zero when a multi-threaded run starts (the runtime zeroes them). With nthreads = 1 (run(), or a
+// one-thread session) no counter is touched: the single thread takes the whole range as one chunk.
+
+import type { Stmt } from '../../ir/loop.js';
+import type { Ref, WasmModule } from './module.js';
+import type { FnBuilder } from './module.js';
+import { SCHED_ABORT } from '../../../runtime/meta.js';
+
+export { SchedSites, SITE_BYTES, CHUNKS_PER_THREAD, claimLoop, waitSites, dynamicLoops };
+export type { Site, Segment };
+
+const SITE_BYTES = 64;
+const CLAIM = 0, DONE = 32;
+/** Chunks per thread: enough to even out a thread that was descheduled, few enough to stay cheap. */
+const CHUNKS_PER_THREAD = 4;
+/** Polls of DONE (a few ns each) before a waiter sleeps. */
+const SPINS = 1 << 14;
+/** A sleeping waiter rechecks the abort word this often (ns), in case no notify comes. */
+const WAIT_NS = 1_000_000;
+
+/** The module's counter words: one site per top-level parallel loop, numbered in emission order. */
+class SchedSites {
+  count = 0;
+  constructor(readonly base: number) {}
+  next(): number { return this.base + SITE_BYTES * this.count++; }
+  get bytes(): number { return this.count * SITE_BYTES; }
+}
+
+/** A site in the current stage: its counters' address and the local holding its chunk count. */
+interface Site { addr: number; chunks: number }
+
+/** What the current stage (the code since the last barrier) did: its sites, and whether it stored outside them. */
+interface Segment { sites: Site[]; unclaimed: boolean }
+
+interface ClaimArgs {
+  w: WasmModule;
+  fn: FnBuilder;
+  nthreads: () => Ref;
+  site: number;
+  lo: Ref;
+  extent: Ref;
+  /** Locals the chunk loop reads: first and one-past-last index of the claimed chunk. */
+  begin: number;
+  end: number;
+  /** Runs the chunk [begin, end) (must not be empty: the caller guards). */
+  body: Ref;
+  local: (t: 'i32') => number;
+}
+
+/**
+ * for each claimed chunk c of `extent` iterations from `lo`: set begin/end, run body; returns the
+ * statement and the local holding the chunk count (for waitSites).
+ */
+function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
+  const { w, fn } = a;
+  const lo = a.local('i32'), ext = a.local('i32'), chunks = a.local('i32'), q = a.local('i32'), r = a.local('i32');
+  const c = a.local('i32'), k = a.local('i32');
+  const get = (l: number) => fn.get(l);
+  const multi = () => w.binary('i32.gt_s', a.nthreads(), w.i32(1));
+  const minU = (x: () => Ref, y: () => Ref) => w.select(w.binary('i32.lt_s', x(), y()), x(), y());
+  const loop = w.label('claim'), exit = w.label('claimed');
+  const stmt = w.block(null, [
+    fn.set(lo, a.lo),
+    fn.set(ext, a.extent),
+    fn.set(chunks, w.if(multi(), minU(() => get(ext), () => w.binary('i32.mul', a.nthreads(), w.i32(CHUNKS_PER_THREAD))), w.i32(1))),
+    fn.set(k, w.i32(0)),
+    w.if(w.binary('i32.gt_s', get(ext), w.i32(0)), w.block(null, [
+      fn.set(q, w.binary('i32.div_u', get(ext), get(chunks))),
+      fn.set(r, w.binary('i32.rem_s', get(ext), get(chunks))),
+      w.block(exit, [w.loop(loop, w.block(null, [
+        fn.set(c, w.if(multi(), w.atomicAdd32(a.site + CLAIM, w.i32(1)), get(k))),
+        fn.set(k, w.binary('i32.add', get(k), w.i32(1))),
+        w.br(exit, w.binary('i32.ge_s', get(c), get(chunks))),
+        // chunk c = [c*q + min(c, r), + q + (c < r)), from lo
+        fn.set(a.begin, w.binary('i32.add', get(lo), w.binary('i32.add', w.binary('i32.mul', get(c), get(q)), minU(() => get(c), () => get(r))))),
+        fn.set(a.end, w.binary('i32.add', w.binary('i32.add', get(a.begin), get(q)), w.binary('i32.lt_s', get(c), get(r)))),
+        a.body,
+        w.if(multi(), w.if(
+          w.binary('i32.eq', w.atomicAdd32(a.site + DONE, w.i32(1)), w.binary('i32.sub', get(chunks), w.i32(1))),
+          w.drop(w.atomicNotify(a.site + DONE, w.i32(-1))),
+        )),
+        w.br(loop),
+      ]))]),
+    ])),
+  ]);
+  return { stmt, chunks };
+}
+
+/** Waits until every chunk of every site finished (or the run is aborted). Nothing with one thread. */
+function waitSites(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, sites: Site[], local: (t: 'i32') => number): Ref {
+  if (sites.length === 0) return w.nop();
+  const v = local('i32'), spin = local('i32');
+  const waits = sites.map((s) => {
+    const loop = w.label('done');
+    return w.block(null, [
+      fn.set(spin, w.i32(0)),
+      w.loop(loop, w.block(null, [
+        fn.set(v, w.atomicLoad32(s.addr + DONE)),
+        w.if(w.binary('i32.and',
+          w.binary('i32.lt_s', fn.get(v), fn.get(s.chunks)),
+          w.binary('i32.eq', w.atomicLoad32(SCHED_ABORT), w.i32(0))), w.block(null, [
+          fn.set(spin, w.binary('i32.add', fn.get(spin), w.i32(1))),
+          w.if(w.binary('i32.ge_s', fn.get(spin), w.i32(SPINS)), w.drop(w.atomicWait32(s.addr + DONE, fn.get(v), WAIT_NS))),
+          w.br(loop),
+        ])),
+      ])),
+    ]);
+  });
+  return w.if(w.binary('i32.gt_s', nthreads(), w.i32(1)), w.block(null, waits));
+}
+
+/**
+ * The parallel loops of a kernel body to schedule dynamically: in each stage (top-level code
+ * between barriers), its parallel loop outside any loop or if, when it is the only one.
+ */
+function dynamicLoops(body: Stmt): Set<Stmt> {
+  const chosen = new Set<Stmt>();
+  let stage: Stmt[] = [];
+  const close = () => { if (stage.length === 1) chosen.add(stage[0]); stage = []; };
+  const walk = (s: Stmt): void => {
+    switch (s.k) {
+      case 'barrier': close(); return;
+      case 'for': if (s.kind === 'parallel') stage.push(s); return;
+      case 'seq': s.body.forEach(walk); return;
+      case 'let': case 'alloc': walk(s.body); return;
+      default: return;
+    }
+  };
+  walk(body);
+  close();
+  return chosen;
+}
