@@ -86,7 +86,7 @@ async function benchModel(name, file) {
   return row;
 }
 
-/** Per kernel: ms on one thread; on the most threads, wall ms (to the barrier's release) and the busiest thread's ms. */
+/** Per kernel: ms on one thread; on the most threads, wall ms (mean over threads of call to return, in-kernel waits included) and the busiest thread's ms. */
 function scaling(accelc) {
   const one = accelc[0].session.kernelProfile();
   const many = accelc[accelc.length - 1];
@@ -125,7 +125,7 @@ function markdown(r) {
   for (const m of r.models.filter((x) => x.profile)) {
     const p = m.profile;
     lines.push('', `**${m.model}**, per-kernel profile: kernels take ${f(p.serial_ms)} ms on 1 thread; on ${p.threads}, ${f(p.wall_ms)} ms ` +
-      `to the barriers' release (${f(p.busiest_ms)} ms in the busiest thread's kernels). Kernels losing the most (lost = wall - 1T / ${p.threads}):`, '',
+      `mean over threads (${f(p.busiest_ms)} ms in the busiest thread's kernels). Kernels losing the most (lost = wall - 1T / ${p.threads}):`, '',
       `| kernel | ops | 1T ms | ${p.threads}T wall ms | busiest thread ms | speedup | lost ms |`, '|---|---|---:|---:|---:|---:|---:|');
     for (const k of p.worst) lines.push(`| ${k.index} ${k.name} | ${k.ops} | ${f(k.serial_ms, 3)} | ${f(k.wall_ms, 3)} | ${f(k.busiest_ms, 3)} | ${f(k.speedup)} | ${f(k.lost_ms, 3)} |`);
   }

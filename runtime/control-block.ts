@@ -4,9 +4,7 @@
 // Int32 slots:
 //   GEN          job generation; the main thread bumps it to start a run, idle workers wait on it
 //   ABORT        0 while the run goes on; TRAP when a kernel trapped, STOP when the main thread
-//                stopped the run (cancel, timeout, a worker died). Workers check it at every barrier.
-//   ARRIVED      barrier arrivals in the current barrier
-//   BARRIER      barrier generation: the last thread to arrive bumps it; the others wait on it
+//                stopped the run (cancel, timeout, a worker died). Workers check it before each kernel.
 //   DONE         workers finished with the current run (normally or not); the main thread awaits
 //                DONE == nthreads with Atomics.waitAsync, never a blocking wait
 //   TRAP_KERNEL, TRAP_TID   which kernel trapped, on which thread (written by the first to trap)
@@ -15,8 +13,7 @@
 //                worker, so workers are asked to leave before they are terminated)
 //   CURRENT + t  the kernel worker t is running, -1 when idle (to name it when the worker dies)
 // A run: the main thread writes the inputs into the module's memory, then beginRun(); every worker
-// runs kernel_i(tid, n) then arrives at a barrier, for each i; after the last kernel each adds 1
-// to DONE. Atomics are sequentially consistent, so the inputs written before the GEN bump are seen
+// runs kernel_i(tid, n) for each i; after the last kernel each adds 1 to DONE. Atomics are sequentially consistent, so the inputs written before the GEN bump are seen
 // by the workers, and outputs written before the DONE add are seen by the main thread.
 //
 // Kernels with several stages also synchronise inside the kernel, on the module's own barrier
@@ -34,17 +31,10 @@ import { BARRIER_COUNT, BARRIER_GEN, SCHED_ABORT, type ModuleMeta } from './meta
 export { ControlBlock };
 export type { TrapInfo };
 
-const GEN = 0, ABORT = 1, ARRIVED = 2, BARRIER = 3, DONE = 4, TRAP_KERNEL = 5, TRAP_TID = 6, TRAP_LEN = 7, SHUTDOWN = 8, CURRENT = 9;
+const GEN = 0, ABORT = 1, DONE = 4, TRAP_KERNEL = 5, TRAP_TID = 6, TRAP_LEN = 7, SHUTDOWN = 8, CURRENT = 9;
 const ABORT_TRAP = 1, ABORT_STOP = 2;
 const TEXT_BYTES = 512;
 
-/**
- * Spin iterations (one Atomics.load each, ~10 ns in V8) before a barrier waiter sleeps in
- * Atomics.wait: ~0.5 ms. Threads mostly finish a kernel within that of each other, and waking a
- * sleeper costs tens of microseconds, far more on a busy machine; spinning longer would take CPU
- * from the main thread and from other sessions' workers.
- */
-const BARRIER_SPIN = 50_000;
 /** Spin iterations (~100 us) before an idle worker sleeps: a queued run starts without a futex wake. */
 const JOB_SPIN = 10_000;
 
@@ -89,7 +79,6 @@ class ControlBlock {
   beginRun(): void {
     const c = this.i32;
     Atomics.store(c, ABORT, 0);
-    Atomics.store(c, ARRIVED, 0);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, TRAP_KERNEL, -1);
     Atomics.store(this.kernelBarrier, BARRIER_COUNT / 4, 0);
@@ -99,7 +88,7 @@ class ControlBlock {
     Atomics.notify(c, GEN);
   }
 
-  /** Asks the workers to stop the run at their next barrier. False when it had already stopped. */
+  /** Asks the workers to stop the run before their next kernel (and waiters in kernels to give up). False when it had already stopped. */
   stop(): boolean {
     const won = Atomics.compareExchange(this.i32, ABORT, 0, ABORT_STOP) === 0;
     this.wakeBarrier();
@@ -186,31 +175,6 @@ class ControlBlock {
     return Atomics.load(this.i32, ABORT) !== 0;
   }
 
-  /**
-   * Waits for all threads to arrive. Returns false when the run was stopped (a trap elsewhere, or
-   * the main thread), in which case the thread must leave the run.
-   */
-  barrier(): boolean {
-    const c = this.i32;
-    if (Atomics.load(c, ABORT) !== 0) return false;
-    const gen = Atomics.load(c, BARRIER);
-    if (Atomics.add(c, ARRIVED, 1) === this.nthreads - 1) {
-      Atomics.store(c, ARRIVED, 0);
-      Atomics.add(c, BARRIER, 1);
-      Atomics.notify(c, BARRIER);
-      return Atomics.load(c, ABORT) === 0;
-    }
-    for (let s = 0; s < BARRIER_SPIN; s++) {
-      if (Atomics.load(c, BARRIER) !== gen) return Atomics.load(c, ABORT) === 0;
-    }
-    // ABORT is stored before BARRIER is bumped, so checking it after reading `gen` cannot miss a stop.
-    while (Atomics.load(c, BARRIER) === gen) {
-      if (Atomics.load(c, ABORT) !== 0) return false;
-      Atomics.wait(c, BARRIER, gen);
-    }
-    return Atomics.load(c, ABORT) === 0;
-  }
-
   /** Records a trap (the first one wins), stops the run and tells the main thread. */
   reportTrap(tid: number, kernel: number, message: string): void {
     const c = this.i32;
@@ -233,10 +197,8 @@ class ControlBlock {
     Atomics.notify(c, DONE);   // the first worker done completes the run (finishedCleanly), the last frees the pool
   }
 
-  /** Releases threads waiting in our barrier, in the module's in-kernel barrier and for chunks. */
+  /** Releases threads waiting in the module's in-kernel barrier and for chunks. */
   private wakeBarrier(): void {
-    Atomics.add(this.i32, BARRIER, 1);
-    Atomics.notify(this.i32, BARRIER);
     Atomics.store(this.kernelBarrier, SCHED_ABORT / 4, 1);
     Atomics.add(this.kernelBarrier, BARRIER_GEN / 4, 1);
     Atomics.notify(this.kernelBarrier, BARRIER_GEN / 4);
