@@ -19,7 +19,7 @@ import { emitScalar, truthy } from './expr.js';
 import { emitVector, asValue } from './simd.js';
 import { emitStore } from './memory.js';
 import { addBarrier, BARRIER_FN } from './barrier.js';
-import { claimLoop, dynamicLoops, waitSites } from './sched.js';
+import { chunkCap, claimLoop, dynamicLoops, waitSites } from './sched.js';
 
 export { emitKernel };
 
@@ -141,7 +141,7 @@ function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
     const site = ctx.opts.sched!.next();
     const chunk = w.block(null, [setStart, w.if(w.binary('i32.lt_s', fn.get(i), fn.get(end)), runs)]);
     const { stmt, chunks } = claimLoop({
-      w, fn, nthreads: () => fn.get(1), site, lo: emitScalar(ctx, s.min), extent: emitScalar(ctx, s.extent),
+      w, fn, nthreads: () => fn.get(1), site, lo: emitScalar(ctx, s.min), extent: emitScalar(ctx, s.extent), cap: chunkCap(ctx.kernel.flops, ctx.kernel.bytes),
       begin: i, end, body: chunk, local: (t) => ctx.local(t),
     });
     ctx.segment.sites.push({ addr: site, chunks });

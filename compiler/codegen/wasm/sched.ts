@@ -1,5 +1,6 @@
 // Dynamic scheduling of a kernel's top-level parallel loops (OpenMP's schedule(dynamic)): the
-// loop's range is cut into at most CHUNKS_PER_THREAD * nthreads chunks, and every thread claims the
+// loop's range is cut into at most CHUNKS_PER_THREAD * nthreads chunks (fewer for a kernel with
+// little work: chunkCap), and every thread claims the
 // next chunk with an atomic add on the site's CLAIM word until none is left, counting the chunks it
 // finished on the site's DONE word. A stage boundary after such loops waits for DONE to reach the
 // chunk count instead of waiting for every thread to arrive: a thread the OS has descheduled claims
@@ -22,13 +23,25 @@ import type { Ref, WasmModule } from './module.js';
 import type { FnBuilder } from './module.js';
 import { SCHED_ABORT } from '../../../runtime/meta.js';
 
-export { SchedSites, SITE_BYTES, CHUNKS_PER_THREAD, claimLoop, waitSites, dynamicLoops };
+export { SchedSites, SITE_BYTES, CHUNKS_PER_THREAD, claimLoop, waitSites, dynamicLoops, chunkCap };
 export type { Site, Segment };
 
 const SITE_BYTES = 64;
 const CLAIM = 0, DONE = 32;
 /** Chunks per thread: enough to even out a thread that was descheduled, few enough to stay cheap. */
 const CHUNKS_PER_THREAD = 4;
+/**
+ * The least work worth a chunk of its own, in flop-equivalents (a byte moved counts as 4 flops:
+ * ~15 GB/s against ~50 GFLOP/s here): about 10 us. Handing a chunk to another thread costs a few
+ * us, far more when that thread has to be woken, so a small kernel stays on whichever thread gets
+ * there first.
+ */
+const MIN_CHUNK_WORK = 512 * 1024;
+
+/** The most chunks a kernel's loops are cut into, from its work (flops + 4 x bytes moved). */
+function chunkCap(flops: number, bytes: number): number {
+  return Math.max(1, Math.floor((flops + 4 * bytes) / MIN_CHUNK_WORK));
+}
 /** Polls of DONE (a few ns each) before a waiter sleeps. */
 const SPINS = 1 << 14;
 /** A sleeping waiter rechecks the abort word this often (ns), in case no notify comes. */
@@ -55,6 +68,8 @@ interface ClaimArgs {
   site: number;
   lo: Ref;
   extent: Ref;
+  /** At most this many chunks (chunkCap of the kernel). */
+  cap: number;
   /** Locals the chunk loop reads: first and one-past-last index of the claimed chunk. */
   begin: number;
   end: number;
@@ -78,7 +93,7 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
   const stmt = w.block(null, [
     fn.set(lo, a.lo),
     fn.set(ext, a.extent),
-    fn.set(chunks, w.if(multi(), minU(() => get(ext), () => w.binary('i32.mul', a.nthreads(), w.i32(CHUNKS_PER_THREAD))), w.i32(1))),
+    fn.set(chunks, w.if(multi(), minU(() => minU(() => get(ext), () => w.i32(a.cap)), () => w.binary('i32.mul', a.nthreads(), w.i32(CHUNKS_PER_THREAD))), w.i32(1))),
     fn.set(k, w.i32(0)),
     w.if(w.binary('i32.gt_s', get(ext), w.i32(0)), w.block(null, [
       fn.set(q, w.binary('i32.div_u', get(ext), get(chunks))),
