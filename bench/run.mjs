@@ -11,7 +11,7 @@
 //     bench/results/peak.json (the model benchmark reads it; without it, it measures a quick one).
 //
 // One child process per thread count (onnxruntime-web fixes its thread count at its first session)
-// times all runtimes round-robin (bench/lib/time-child.mjs); then one short child per runtime and
+// times all runtimes round-robin (bench/lib/time-child.mjs; above 1 thread, one child per runtime); then one short child per runtime and
 // model measures its peak RSS (bench/lib/rss-child.mjs). --simd: 'auto' runs each engine as Node
 // comes, 'plain' makes accelc run its plain-SIMD kernels, 'relaxed' enables relaxed SIMD in the
 // children (Node 20 has it behind --experimental-wasm-relaxed-simd).
@@ -115,9 +115,24 @@ async function benchCommand() {
     const timings = {};
     for (const t of opts.threads) {
       const models = found.map((m) => ({ name: m, path: path.join(opts.modelsDir, `${m}.onnx`), saveWasm: t === opts.threads[0] ? wasmOf(m) : undefined }));
-      const run = await runChild(path.join(here, 'lib', 'time-child.mjs'), { threads: t, models, iters: opts.iters, warmup: opts.warmup, simd: opts.simd, quiet: opts.json });
-      timings[t] = { results: Object.fromEntries(run.messages.map((m) => [m.result.model, m.result])), error: run.error };
-      if (run.error) console.error(`bench: the ${t}-thread run failed: ${run.error}`);
+      const config = { threads: t, models, iters: opts.iters, warmup: opts.warmup, simd: opts.simd, quiet: opts.json };
+      // At 1 thread all runtimes share a child, timed round-robin. With more, each runtime gets a
+      // child of its own: onnxruntime-web's idle pool threads keep spinning (its allow_spinning
+      // option does not reach them) and took the cores of whichever runtime ran next (accelc's
+      // MobileNetV2 at 2 threads: 19.4 ms alone, 31.1 ms round-robin with onnxruntime-web).
+      const groups = t === 1 ? [undefined] : ENGINES.map((e) => [e]);
+      timings[t] = { results: {}, error: undefined };
+      for (const engines of groups) {
+        const run = await runChild(path.join(here, 'lib', 'time-child.mjs'), { ...config, engines });
+        for (const { result } of run.messages) {
+          const into = (timings[t].results[result.model] ??= { ...result, engines: {} });
+          Object.assign(into.engines, result.engines);
+        }
+        if (run.error) {
+          timings[t].error ??= run.error;
+          console.error(`bench: the ${t}-thread run${engines ? ` of ${engines[0]}` : ''} failed: ${run.error}`);
+        }
+      }
     }
     const rss = await measureRss(found, timings[opts.threads[0]].results, wasmOf);
     header.baseline_rss_mb = rss.baseline;

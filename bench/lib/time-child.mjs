@@ -1,6 +1,7 @@
 // Child process: times every engine on every model at one thread count, round-robin (the starting
 // engine rotates each round, so machine noise lands on all alike), and sends one message per model.
-// Config: { threads, models: [{ name, path, saveWasm? }], iters, warmup, simd, quiet }.
+// Config: { threads, models: [{ name, path, saveWasm? }], iters, warmup, simd, quiet, engines? }
+// (engines: only these, the others are left out of the result).
 import { childMain } from './children.mjs';
 import { ENGINES, TFJS_NO_THREADS, createEngine, enableSimdFlavour, importDist } from './engines.mjs';
 
@@ -38,6 +39,10 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
   const result = { model: model.name, threads, inputs, shapes, engines: Object.fromEntries(ENGINES.map((e) => [e, {}])) };
   const live = [];
   for (const name of CREATION_ORDER) {
+    if (config.engines && !config.engines.includes(name)) {
+      delete result.engines[name];
+      continue;
+    }
     const stats = result.engines[name];
     if (name === 'tfjs' && threads > 1) {
       stats.na = TFJS_NO_THREADS;
