@@ -29,7 +29,8 @@ interface SessionOptions extends LoadOptions {
   /**
    * Threads that run the kernels. 1: no workers, runs execute on the calling thread (and block it
    * for their duration). N > 1: N workers over one shared memory; the calling thread only waits.
-   * Default: the available cores, at most the module's scratch.maxThreads (accelc --max-threads).
+   * Default: the available cores, at most the module's scratch.maxThreads (accelc --max-threads);
+   * 1 for a model with less than ~1 ms of work per run (workers would cost more than they save).
    */
   threads?: number;
   /** Runs that may wait behind the one in flight; past that run() rejects (reason 'queue-full'). Default 64. */
@@ -214,9 +215,19 @@ function checkThreads(threads: unknown): number {
   return threads as number;
 }
 
+/**
+ * Below this much work per run (flops + 4 x bytes moved: ~1 ms on one core here), the default is
+ * one thread: waking workers and awaiting them (~0.2-0.3 ms a run measured here) would cost more
+ * than they save. An explicit `threads` is always honoured.
+ */
+const SMALL_MODEL_WORK = 50e6;
+
 async function chooseThreads(threads: number | undefined, meta: ModuleMeta): Promise<number> {
   const max = Math.max(1, meta.scratch.maxThreads);
-  if (threads === undefined) return Math.min(await availableCores(), max);
+  if (threads === undefined) {
+    const work = meta.kernels.reduce((a, k) => a + k.flops + 4 * k.bytes, 0);
+    return work < SMALL_MODEL_WORK ? 1 : Math.min(await availableCores(), max);
+  }
   if (threads > max) {
     fail('E_USAGE', `threads=${threads}, but the module was compiled for at most ${max} threads (recompile with --max-threads ${threads})`, { model: meta.name });
   }
