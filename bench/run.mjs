@@ -118,8 +118,8 @@ async function benchCommand() {
       const config = { threads: t, models, iters: opts.iters, warmup: opts.warmup, simd: opts.simd, quiet: opts.json };
       // At 1 thread all runtimes share a child, timed round-robin. With more, each runtime gets a
       // child of its own: onnxruntime-web's idle pool threads keep spinning (its allow_spinning
-      // option does not reach them) and took the cores of whichever runtime ran next (accelc's
-      // MobileNetV2 at 2 threads: 19.4 ms alone, 31.1 ms round-robin with onnxruntime-web).
+      // option did not stop that) and took the cores of whichever runtime ran next (accelc's
+      // MobileNetV2 at 2 threads: 28.6 ms round-robin, 15.4 ms in its own process).
       const groups = t === 1 ? [undefined] : ENGINES.map((e) => [e]);
       timings[t] = { results: {}, error: undefined };
       for (const engines of groups) {

@@ -17,8 +17,8 @@ interface EmitOptions {
   relaxedSimd: boolean;
   /** Bytes between one thread's scratch and the next (address = offset + tid * stride). */
   scratchStride: number;
-  /** Counter sites for dynamically scheduled loops (absent: top-level parallel loops split statically). */
-  sched?: SchedSites;
+  /** Counter sites for dynamically scheduled loops. */
+  sched: SchedSites;
 }
 
 /** A pointer induction variable: sum of `terms` (byte address parts), kept in `local`. */

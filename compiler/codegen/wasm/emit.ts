@@ -27,7 +27,7 @@ export { emitKernel };
 function emitKernel(w: WasmModule, math: MathLib, program: Program, k: Kernel, name: string, opts: EmitOptions): void {
   const fn = w.fn(['i32', 'i32']);
   const ctx = new KernelCtx(w, fn, program, k, math, opts);
-  if (opts.sched) ctx.dynamic = dynamicLoops(k.body);
+  ctx.dynamic = dynamicLoops(k.body);
   const body = emitStmt(ctx, k.body);
   w.addFunction(name, fn, 'none', w.block(null, [body, endStage(ctx)]));
 }
@@ -36,7 +36,7 @@ function emitKernel(w: WasmModule, math: MathLib, program: Program, k: Kernel, n
 function endStage(ctx: KernelCtx): Ref {
   const { sites, unclaimed } = ctx.segment;
   ctx.segment = { sites: [], unclaimed: false };
-  if (unclaimed || !ctx.opts.sched) {
+  if (unclaimed) {
     addBarrier(ctx.w);
     return ctx.w.call(BARRIER_FN, [ctx.fn.get(1)], 'none');
   }
@@ -138,7 +138,7 @@ function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
   ]));
   const runs = w.block(null, [...inits, loop]);
   if (dynamic) {
-    const site = ctx.opts.sched!.next();
+    const site = ctx.opts.sched.next();
     const chunk = w.block(null, [setStart, w.if(w.binary('i32.lt_s', fn.get(i), fn.get(end)), runs)]);
     const { stmt, chunks } = claimLoop({
       w, fn, nthreads: () => fn.get(1), site, lo: emitScalar(ctx, s.min), extent: emitScalar(ctx, s.extent), cap: chunkCap(ctx.kernel.flops, ctx.kernel.bytes),

@@ -23,7 +23,7 @@ import type { Ref, WasmModule } from './module.js';
 import type { FnBuilder } from './module.js';
 import { SCHED_ABORT } from '../../../runtime/meta.js';
 
-export { SchedSites, SITE_BYTES, CHUNKS_PER_THREAD, claimLoop, waitSites, dynamicLoops, chunkCap };
+export { SchedSites, SITE_BYTES, claimLoop, waitSites, dynamicLoops, chunkCap };
 export type { Site, Segment };
 
 const SITE_BYTES = 64;
@@ -52,7 +52,6 @@ class SchedSites {
   count = 0;
   constructor(readonly base: number) {}
   next(): number { return this.base + SITE_BYTES * this.count++; }
-  get bytes(): number { return this.count * SITE_BYTES; }
 }
 
 /** A site in the current stage: its counters' address and the local holding its chunk count. */
@@ -88,22 +87,22 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
   const c = a.local('i32'), k = a.local('i32');
   const get = (l: number) => fn.get(l);
   const multi = () => w.binary('i32.gt_s', a.nthreads(), w.i32(1));
-  const minU = (x: () => Ref, y: () => Ref) => w.select(w.binary('i32.lt_s', x(), y()), x(), y());
+  const min = (x: () => Ref, y: () => Ref) => w.select(w.binary('i32.lt_s', x(), y()), x(), y());
   const loop = w.label('claim'), exit = w.label('claimed');
   const stmt = w.block(null, [
     fn.set(lo, a.lo),
     fn.set(ext, a.extent),
-    fn.set(chunks, w.if(multi(), minU(() => minU(() => get(ext), () => w.i32(a.cap)), () => w.binary('i32.mul', a.nthreads(), w.i32(CHUNKS_PER_THREAD))), w.i32(1))),
+    fn.set(chunks, w.if(multi(), min(() => min(() => get(ext), () => w.i32(a.cap)), () => w.binary('i32.mul', a.nthreads(), w.i32(CHUNKS_PER_THREAD))), w.i32(1))),
     fn.set(k, w.i32(0)),
     w.if(w.binary('i32.gt_s', get(ext), w.i32(0)), w.block(null, [
-      fn.set(q, w.binary('i32.div_u', get(ext), get(chunks))),
+      fn.set(q, w.binary('i32.div_s', get(ext), get(chunks))),
       fn.set(r, w.binary('i32.rem_s', get(ext), get(chunks))),
       w.block(exit, [w.loop(loop, w.block(null, [
         fn.set(c, w.if(multi(), w.atomicAdd32(a.site + CLAIM, w.i32(1)), get(k))),
         fn.set(k, w.binary('i32.add', get(k), w.i32(1))),
         w.br(exit, w.binary('i32.ge_s', get(c), get(chunks))),
         // chunk c = [c*q + min(c, r), + q + (c < r)), from lo
-        fn.set(a.begin, w.binary('i32.add', get(lo), w.binary('i32.add', w.binary('i32.mul', get(c), get(q)), minU(() => get(c), () => get(r))))),
+        fn.set(a.begin, w.binary('i32.add', get(lo), w.binary('i32.add', w.binary('i32.mul', get(c), get(q)), min(() => get(c), () => get(r))))),
         fn.set(a.end, w.binary('i32.add', w.binary('i32.add', get(a.begin), get(q)), w.binary('i32.lt_s', get(c), get(r)))),
         a.body,
         w.if(multi(), w.if(
