@@ -24,7 +24,8 @@ const onnx = opts.model.endsWith('.onnx') ? opts.model : path.join(repo, 'test',
 const wasmPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'accelc-soak-')), 'model.wasm');
 execFileSync(process.execPath, [path.join(repo, 'dist', 'compiler', 'cli', 'main.js'), onnx, '-o', wasmPath], { stdio: ['ignore', 'ignore', 'inherit'] });
 const wasm = readFileSync(wasmPath);
-const session = await InferenceSession.create(wasm, { threads: opts.threads || undefined, maxQueue: opts.burst });
+// inlineWork 0: with --threads N > 1 the soak exercises the worker pool even for a tiny model.
+const session = await InferenceSession.create(wasm, { threads: opts.threads || undefined, inlineWork: 0, maxQueue: opts.burst });
 const t = session.meta.inputs[0];
 const size = t.shape.reduce((a, b) => a * b, 1);
 const inputs = [0, 1, 2, 3].map((k) => new Tensor('float32', new Float32Array(size).map((_, i) => Math.cos(i * 0.01 + k)), t.shape));

@@ -4,7 +4,7 @@
 //   POST /classify   body: the model's first input as raw float32 little-endian bytes
 //                    (Content-Type application/octet-stream), or JSON {"data": [numbers]}
 //                    -> 200 {"top": [{"index", "score", "probability"} x 5], "ms"}
-//   GET  /health     -> 200 {"ok": true, "model", "threads", "pending", "maxQueue", "rss"}
+//   GET  /health     -> 200 {"ok": true, "model", "threads", "inline", "pending", "maxQueue", "rss"}
 // Errors: 400 bad input, 404/405 unknown route, 413 body too large, 503 queue full (retry),
 // 504 timeout, 500 a failed run (trap, dead worker); the body is {"error", "code", "reason"}.
 
@@ -30,17 +30,18 @@ function parseFlags(argv, defaults) {
     if (value === undefined) throw new Error(`${a} needs a value`);
     opts[key] = typeof defaults[key] === 'number' ? Number(value) : value;
   }
-  if (!opts.model) throw new Error('usage: <server> MODEL.wasm [--port 8080] [--threads N] [--max-queue N] [--timeout-ms N] [--top K]');
+  if (!opts.model) throw new Error('usage: <server> MODEL.wasm [--port 8080] [--threads N] [--max-queue N] [--timeout-ms N] [--top K] [--inline-work W]');
   return opts;
 }
 
 /**
- * Loads the model (threads 0 = as many as there are cores) and returns
+ * Loads the model (threads 0 = as many as there are cores; inlineWork -1 = the runtime's default) and returns
  * handle(method, path, body: Uint8Array, contentType, signal) -> { status, json }, and close().
  */
-async function openClassifier({ model, threads, maxQueue, timeoutMs, top }, rss = () => undefined) {
+async function openClassifier({ model, threads, maxQueue, timeoutMs, top, inlineWork }, rss = () => undefined) {
   const session = await InferenceSession.create(model, {
     threads: threads > 0 ? threads : undefined,
+    inlineWork: inlineWork >= 0 ? inlineWork : undefined,
     maxQueue,
     timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
     warmup: true,
@@ -53,7 +54,7 @@ async function openClassifier({ model, threads, maxQueue, timeoutMs, top }, rss 
   async function handle(method, path, body, contentType, signal) {
     if (path === '/health') {
       if (method !== 'GET') return { status: 405, json: { error: 'use GET' } };
-      return { status: 200, json: { ok: true, model: session.meta.name, threads: session.threads, pending: session.pending, maxQueue: session.maxQueue, workerStarts: session.workerStarts, rss: rss() } };
+      return { status: 200, json: { ok: true, model: session.meta.name, threads: session.threads, inline: session.inline, pending: session.pending, maxQueue: session.maxQueue, workerStarts: session.workerStarts, rss: rss() } };
     }
     if (path !== '/classify') return { status: 404, json: { error: `no route ${path}; try POST /classify or GET /health` } };
     if (method !== 'POST') return { status: 405, json: { error: 'use POST' } };

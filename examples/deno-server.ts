@@ -8,7 +8,7 @@
 import { openClassifier, parseFlags } from './classify.mjs';
 
 const HOST = '127.0.0.1';
-const opts = parseFlags(Deno.args, { port: 8080, threads: 0, maxQueue: 64, timeoutMs: 0, top: 5 });
+const opts = parseFlags(Deno.args, { port: 8080, threads: 0, maxQueue: 64, timeoutMs: 0, top: 5, inlineWork: -1 });
 const classifier = await openClassifier(opts, () => Deno.memoryUsage().rss);
 
 const server = Deno.serve({

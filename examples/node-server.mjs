@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { openClassifier, parseFlags } from './classify.mjs';
 
 const HOST = '127.0.0.1';
-const opts = parseFlags(process.argv.slice(2), { port: 8080, threads: 0, maxQueue: 64, timeoutMs: 0, top: 5 });
+const opts = parseFlags(process.argv.slice(2), { port: 8080, threads: 0, maxQueue: 64, timeoutMs: 0, top: 5, inlineWork: -1 });
 const classifier = await openClassifier(opts, () => process.memoryUsage().rss);
 
 const server = createServer((req, res) => {

@@ -33,6 +33,12 @@ interface SessionOptions extends LoadOptions {
    * 1 for a model with less than ~1 ms of work per run (workers would cost more than they save).
    */
   threads?: number;
+  /**
+   * With threads > 1, a model with less work than this per run (flops + 4 x bytes moved) still runs
+   * on the calling thread: handing it to the workers and awaiting them costs more than the whole
+   * run. Default 10e6 (~0.2 ms on one core here); 0 = always use the workers.
+   */
+  inlineWork?: number;
   /** Runs that may wait behind the one in flight; past that run() rejects (reason 'queue-full'). Default 64. */
   maxQueue?: number;
   /** Default timeout of each run in ms, counted from the call to run(); a run's own timeoutMs wins. */
@@ -60,6 +66,8 @@ class InferenceSession {
   readonly meta: ModuleMeta;
   /** Threads the kernels run on (1: the calling thread; N > 1: N workers). */
   readonly threads: number;
+  /** threads > 1, but the model is below options.inlineWork: runs execute on the calling thread, no workers start. */
+  readonly inline: boolean;
   readonly maxQueue: number;
   #model: LoadedModel | undefined;
   #pool: WorkerPool | undefined;
@@ -69,8 +77,9 @@ class InferenceSession {
   /** For an ONNX model with symbolic input dims: compiles other shapes on demand (dynamic.ts). */
   #dynamic: Specializer | undefined;
 
-  private constructor(model: LoadedModel, pool: WorkerPool | undefined, opts: { threads: number; maxQueue: number; timeoutMs?: number; profile?: KernelProfile }) {
+  private constructor(model: LoadedModel, pool: WorkerPool | undefined, opts: { threads: number; maxQueue: number; timeoutMs?: number; profile?: KernelProfile; inline: boolean }) {
     this.#model = model;
+    this.inline = opts.inline;
     this.#pool = pool;
     this.#profile = opts.profile;
     this.meta = model.meta;
@@ -91,9 +100,10 @@ class InferenceSession {
     const wasmSource = dynamic?.wasm ?? await resolveSource(source, options.compile);
     const model = await loadModel(wasmSource, options);
     const threads = await chooseThreads(options.threads, model.meta);
+    const inline = threads > 1 && modelWork(model.meta) < checkCount('inlineWork', options.inlineWork ?? DEFAULT_INLINE_WORK);
     const profile = options.profile ? new KernelProfile(model.meta.kernels.length, threads) : undefined;
-    const pool = threads > 1 ? await WorkerPool.create(model, threads, profile) : undefined;
-    const session = new InferenceSession(model, pool, { threads, maxQueue, timeoutMs, profile });
+    const pool = threads > 1 && !inline ? await WorkerPool.create(model, threads, profile) : undefined;
+    const session = new InferenceSession(model, pool, { threads, maxQueue, timeoutMs, profile, inline });
     session.#dynamic = dynamic?.specializer;
     try {
       for (let i = 0; i < warmup; i++) await session.run(zeroFeeds(model.meta));
@@ -219,15 +229,21 @@ function checkThreads(threads: unknown): number {
  * Below this much work per run (flops + 4 x bytes moved: ~1 ms on one core here), the default is
  * one thread: waking workers and awaiting them would cost more than they save (digits_cnn in
  * npm run bench: 0.25 ms a run on 2 workers, 0.08 ms on one thread). An explicit `threads` is
- * always honoured.
+ * honoured, though runs of models below inlineWork still go on the calling thread.
  */
 const SMALL_MODEL_WORK = 50e6;
+
+/** See SessionOptions.inlineWork: digits_cnn (~2e6) runs inline, SqueezeNet (~7e8) on the workers. */
+const DEFAULT_INLINE_WORK = 10e6;
+
+function modelWork(meta: ModuleMeta): number {
+  return meta.kernels.reduce((a, k) => a + k.flops + 4 * k.bytes, 0);
+}
 
 async function chooseThreads(threads: number | undefined, meta: ModuleMeta): Promise<number> {
   const max = Math.max(1, meta.scratch.maxThreads);
   if (threads === undefined) {
-    const work = meta.kernels.reduce((a, k) => a + k.flops + 4 * k.bytes, 0);
-    return work < SMALL_MODEL_WORK ? 1 : Math.min(await availableCores(), max);
+    return modelWork(meta) < SMALL_MODEL_WORK ? 1 : Math.min(await availableCores(), max);
   }
   if (threads > max) {
     fail('E_USAGE', `threads=${threads}, but the module was compiled for at most ${max} threads (recompile with --max-threads ${threads})`, { model: meta.name });

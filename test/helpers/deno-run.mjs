@@ -7,7 +7,7 @@ import { readNpz } from '../../dist/runtime/npz.js';
 
 const args = globalThis.Deno ? Deno.args : process.argv.slice(2);
 const [model, inputs, threads] = args;
-const session = await InferenceSession.create(model, { threads: Number(threads ?? 2) });
+const session = await InferenceSession.create(model, { threads: Number(threads ?? 2), inlineWork: 0 });
 const feeds = await readNpz(inputs);
 const outputs = await session.run(feeds);
 const result = { engine: globalThis.Deno ? `deno ${Deno.version.deno}` : `node ${process.version}`, threads: session.threads, outputs: {} };

@@ -58,8 +58,8 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
   });
 
   const cases = [
-    { name: 'node', command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', '--threads', '2'] },
-    { name: 'deno', command: DENO ?? 'deno', args: () => ['run', '--allow-read', '--allow-net=127.0.0.1', join(root, 'examples', 'deno-server.ts'), wasmPath, '--port', '0', '--threads', '2'] },
+    { name: 'node', command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', '--threads', '2', '--inline-work', '0'] },
+    { name: 'deno', command: DENO ?? 'deno', args: () => ['run', '--allow-read', '--allow-net=127.0.0.1', join(root, 'examples', 'deno-server.ts'), wasmPath, '--port', '0', '--threads', '2', '--inline-work', '0'] },
   ];
   for (const c of cases) {
     it.skipIf(c.name === 'deno' && !DENO)(`${c.name}: classifies a posted tensor on 2 workers, answers /health, refuses bad input`, async () => {
@@ -75,7 +75,7 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
       expect(((await json.json()) as { top: unknown[] }).top).toEqual(top);
 
       const health = (await (await fetch(`${server.url}/health`)).json()) as Record<string, unknown>;
-      expect(health).toMatchObject({ ok: true, model: 'digits_cnn', threads: 2, pending: 0 });
+      expect(health).toMatchObject({ ok: true, model: 'digits_cnn', threads: 2, inline: false, pending: 0 });
       const bad = await post(new Uint8Array(12), 'application/octet-stream');
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toBe('expected 256 float32 values, got 3');

@@ -25,7 +25,7 @@ const LONG = 4000; // ~ seconds of spinning: a run that only terminating the wor
 describe('a session with threads: 2', () => {
   let s: InferenceSession;
   beforeAll(async () => {
-    s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, maxQueue: 2 });
+    s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, inlineWork: 0, maxQueue: 2 });
   });
   afterAll(() => s.release());
 
@@ -37,7 +37,7 @@ describe('a session with threads: 2', () => {
 
   it('keeps concurrent runs apart: each output is its own input\'s', async () => {
     const xs = Array.from({ length: 20 }, (_, i) => input(i + 2));
-    const session = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2 });
+    const session = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, inlineWork: 0 });
     try {
       const ys = await Promise.all(xs.map((x) => y(session, x)));
       ys.forEach((out, i) => expect(out).toEqual(expectedThreadsOutput(xs[i]!)));
@@ -125,7 +125,7 @@ describe('a session with threads: 2', () => {
 
 describe('session lifecycle with workers', () => {
   it('release() fails the run in flight and the queued ones, and later runs', async () => {
-    const s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2 });
+    const s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, inlineWork: 0 });
     const inFlight = failure(y(s, input(1, { spin: LONG })));
     const queued = failure(y(s, input(2)));
     await new Promise((r) => setTimeout(r, 50));
@@ -138,7 +138,7 @@ describe('session lifecycle with workers', () => {
   });
 
   it('runs several sessions in one process independently', async () => {
-    const [a, b] = await Promise.all([1, 2].map((i) => InferenceSession.create(buildThreadsModule({ name: `m${i}` }).wasm, { threads: 2 })));
+    const [a, b] = await Promise.all([1, 2].map((i) => InferenceSession.create(buildThreadsModule({ name: `m${i}` }).wasm, { threads: 2, inlineWork: 0 })));
     try {
       const xs = Array.from({ length: 6 }, (_, i) => input(i + 30));
       const outs = await Promise.all(xs.map((x, i) => y(i % 2 ? a! : b!, x)));
@@ -149,14 +149,14 @@ describe('session lifecycle with workers', () => {
   });
 
   it('warms up at create when asked', async () => {
-    const s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, warmup: 2 });
+    const s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, inlineWork: 0, warmup: 2 });
     expect(s.pending).toBe(0);
     expect(await y(s, input(40))).toEqual(expectedThreadsOutput(input(40)));
     await s.release();
   });
 
   it('times each kernel on each thread when profiling', async () => {
-    const s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, profile: true });
+    const s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, inlineWork: 0, profile: true });
     await y(s, input(41, { spin: 2 }));
     const timings = s.kernelProfile({ reset: true })!;
     expect(timings.map((k) => k.name)).toEqual(['scale', 'reverse', 'trap', 'spin']);
@@ -196,7 +196,7 @@ describe('threads: 2 gives exactly the outputs of threads: 1 on real models', ()
   for (const c of cases) {
     it.skipIf(!hasModel(c.name))(c.name, async () => {
       const { wasm } = await compiled(c.name, c.shapes ? { shapes: c.shapes } : {});
-      const [one, two] = await Promise.all([1, 2].map((threads) => InferenceSession.create(wasm, { threads })));
+      const [one, two] = await Promise.all([1, 2].map((threads) => InferenceSession.create(wasm, { threads, inlineWork: 0 })));
       try {
         const t = one!.meta.inputs[0]!;
         const size = t.shape.reduce((a, b) => a * b, 1);
@@ -211,4 +211,24 @@ describe('threads: 2 gives exactly the outputs of threads: 1 on real models', ()
       }
     }, 60_000);
   }
+});
+
+describe('inlineWork: a tiny model runs on the calling thread even with threads: 2', () => {
+  it.skipIf(!hasModel('digits_cnn'))('runs digits_cnn inline by default, on the workers with inlineWork 0, same outputs', async () => {
+    const { wasm } = await compiled('digits_cnn', { shapes: { image: [1, 1, 16, 16] } });
+    const inline = await InferenceSession.create(wasm, { threads: 2 });
+    const pooled = await InferenceSession.create(wasm, { threads: 2, inlineWork: 0 });
+    try {
+      expect([inline.inline, inline.threads, inline.workerStarts]).toEqual([true, 2, 0]);
+      expect([pooled.inline, pooled.threads, pooled.workerStarts]).toEqual([false, 2, 1]);
+      const t = inline.meta.inputs[0]!;
+      const x = new Float32Array(t.shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.cos(i * 0.07));
+      const feeds = { [t.name]: new Tensor('float32', x, t.shape) };
+      const [a, b] = [await inline.run(feeds), await pooled.run(feeds)];
+      expect(a[inline.outputNames[0]!]!.data).toEqual(b[pooled.outputNames[0]!]!.data);
+    } finally {
+      await Promise.all([inline.release(), pooled.release()]);
+    }
+    await expect(InferenceSession.create(wasm, { threads: 2, inlineWork: -1 })).rejects.toThrow(/inlineWork must be a non-negative integer/);
+  }, 60_000);
 });
