@@ -42,6 +42,9 @@ function withFlops(ks: LoweredKernel[], flops: number): LoweredKernel[] {
   return ks;
 }
 
+/** Largest output (pixels) at which a 1x1 conv's input is packed into GEMM panels first. */
+const PACK_POINTWISE_MAX_PIXELS = 256;
+
 /** Epilogue given the accumulated value and the output index [n, co, oh, ow]. */
 type Epi = (acc: Expr, idx: Expr[]) => Expr;
 
@@ -49,7 +52,12 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   const K = C * g.kh * g.kw, P = g.oh * g.ow;
   const kernels: LoweredKernel[] = [];
   let col: Buf;
-  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
+  // A 1x1 conv reads its input as B in place, except at small spatial sizes: there a column tile's
+  // K rows lie a few hundred bytes apart and fall out of L1 between row blocks, so packing them into
+  // contiguous panels first (the im2col path, as a copy) measured 1.05-1.4x faster on MobileNetV2's
+  // 14x14 and 7x7 layers (bench/profile.mjs), and no faster at 28x28 and up.
+  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0
+    && P > PACK_POINTWISE_MAX_PIXELS;
   if (pointwise) {
     col = ctx.view(x, [N, C, H * W]);
   } else {
