@@ -13,7 +13,7 @@ import type { ComputeDef } from '../../schedule/compute.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { geometry2d, type Geometry2d } from '../conv-geometry.js';
 import { padKernels } from '../pad-stage.js';
-import { windowStages } from '../window-stages.js';
+import { windowNest } from '../window-nest.js';
 import { gemmKernel, gemmTileFor, DEFAULT_TILE } from '../gemm-stage.js';
 import { pointwiseKernel } from './elementwise.js';
 import { epilogueOf } from '../epilogue.js';
@@ -108,12 +108,12 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
 function convDirect(node: Node, ctx: LowerCtx, x: Buf, w: Buf, g: Geometry2d, out: Buf, epi: Epi, depthwise: boolean, group = 1): LoweredKernel[] {
   const M = out.shape[1], Cg = w.shape[1], Mg = M / group;
   const ci = v('ci'), kh = v('kh'), kw = v('kw');
-  const stages = windowStages({
+  const body = windowNest({
     name: node.name, out, x, g, reduce: 'sum', pad: 0,
     extraAxes: depthwise ? [] : [{ name: 'ci', extent: Cg }],
     channel: (co) => (depthwise ? co : add(mul(bin('div', co, c(Mg)), c(Cg)), ci)),
     term: (value, co) => mul(load(w.name, [co, depthwise ? c(0) : ci, kh, kw]), value),
     epilogue: (acc, idx) => epi(acc, idx),
   });
-  return stages.map((body, i) => ({ name: `${node.name}.${i}`, body, flops: 0 }));
+  return [{ name: node.name, body, flops: 0 }];
 }

@@ -7,7 +7,7 @@ import { ACC, type ComputeDef } from '../../schedule/compute.js';
 import { lowerStage } from '../../schedule/lower-stage.js';
 import type { OpLowerer } from '../context.js';
 import { geometry2d } from '../conv-geometry.js';
-import { windowStages } from '../window-stages.js';
+import { windowNest } from '../window-nest.js';
 
 export const lowerPool: OpLowerer = (node, ctx) => {
   const x = ctx.buf(node.inputs[0]);
@@ -33,12 +33,12 @@ export const lowerPool: OpLowerer = (node, ctx) => {
     const invBuf = ctx.weight(`${node.name}.inv`, 'f32', [g.oh, g.ow], inv);
     epilogue = (acc, idx) => mul(acc, load(invBuf.name, [idx[2], idx[3]]));
   }
-  const stages = windowStages({
+  const body = windowNest({
     name: node.name, out, x, g, reduce: isMax ? 'max' : 'sum', pad: isMax ? -Infinity : 0,
     channel: (co) => co, term: (value) => value, epilogue,
   });
   const flops = N * C * g.oh * g.ow * g.kh * g.kw;
-  return stages.map((body, i) => ({ name: `${node.name}.${i}`, body, flops: i ? 0 : flops }));
+  return [{ name: node.name, body, flops }];
 };
 
 export const lowerGlobalPool: OpLowerer = (node, ctx) => {

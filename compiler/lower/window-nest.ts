@@ -1,7 +1,8 @@
 // Sliding-window computations (depthwise / grouped convolution, pooling) without a padded copy of
 // the input: the output is partitioned (as Halide and TVM partition loops) into an interior whose
 // windows lie inside the input, read directly and vectorized, and border strips whose reads are
-// bounds-checked (out-of-range taps read the pad value).
+// bounds-checked (out-of-range taps read the pad value). The regions write disjoint outputs, so
+// they share one channel loop (merge-loops.ts): no barrier between them.
 
 import type { Buf, Expr, Stmt } from '../ir/loop.js';
 import { add, bin, c, load, mul, sub, v } from '../ir/loop.js';
@@ -10,6 +11,7 @@ import type { Schedule } from '../schedule/schedule.js';
 import { lowerStage } from '../schedule/lower-stage.js';
 import type { Geometry2d } from './conv-geometry.js';
 import { LANES } from './default-schedules.js';
+import { mergeOuterLoops } from './merge-loops.js';
 
 export interface WindowSpec {
   name: string;
@@ -49,10 +51,11 @@ function regions(g: Geometry2d, H: number, W: number): Region[] {
   ].filter((r) => r.oh1 > r.oh0 && r.ow1 > r.ow0);
 }
 
-export function windowStages(spec: WindowSpec): Stmt[] {
+/** The window computation as one loop nest: the regions share their (parallel) channel loop. */
+export function windowNest(spec: WindowSpec): Stmt {
   const { g, x, out } = spec;
   const [N, C] = out.shape, H = x.shape[2], W = x.shape[3];
-  return regions(g, H, W).map((r, k) => {
+  return mergeOuterLoops(regions(g, H, W).map((r, k) => {
     const n = v('n'), co = v('co');
     const oh = add(v('r'), c(r.oh0)), ow = add(v('q'), c(r.ow0));
     const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(v('kh'), c(g.dh)));
@@ -89,5 +92,5 @@ export function windowStages(spec: WindowSpec): Stmt[] {
     if (g.kh * g.kw <= 25) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
     s.push({ p: 'parallel', axis: 'co' });
     return lowerStage(def, s);
-  });
+  }));
 }
