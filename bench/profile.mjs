@@ -1,5 +1,5 @@
 // Per-kernel profile of a compiled model: each kernel timed on its own (median of N calls after a
-// warm-up), with achieved GFLOP/s. Usage: node bench/profile.mjs model.onnx|model.wasm [--iters N] [--top K]
+// warm-up), with achieved GFLOP/s. Usage: node bench/profile.mjs model.onnx|model.wasm [--iters N] [--top K] [--relaxed] [--no-winograd]
 import { readFileSync } from 'node:fs';
 import { compile } from '../dist/compiler/compile.js';
 import { loadModel } from '../dist/runtime/loader.js';
@@ -8,7 +8,7 @@ const args = process.argv.slice(2);
 const file = args[0];
 const opt = (name, d) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : d; };
 const iters = opt('iters', 10), top = opt('top', 25);
-const bytes = file.endsWith('.onnx') ? (await compile(file, { relaxedSimd: args.includes('--relaxed') })).wasm : readFileSync(file);
+const bytes = file.endsWith('.onnx') ? (await compile(file, { relaxedSimd: args.includes('--relaxed'), winograd: args.includes('--no-winograd') ? false : undefined })).wasm : readFileSync(file);
 const m = await loadModel(bytes, {});
 const ks = m.exports.kernels;
 // The arena may reuse an input's bytes after its last reader: zero the inputs before each call

@@ -22,6 +22,9 @@ export interface CompileOptions {
   /** true: relaxed SIMD only; false: plain SIMD only; default: plain, with a relaxed copy embedded. */
   relaxedSimd?: boolean;
   maxThreads?: number;
+  /** Winograd F(2x2,3x3) for 3x3 stride-1 convolutions: false never (im2col + GEMM), true wherever
+   *  legal (tests), default where it measured faster. */
+  winograd?: boolean;
   disablePasses?: string[];
   dumpAfter?: string[];
   log?: (line: string) => void;
@@ -56,7 +59,7 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
   const { graph: source, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes, bind: opts.bind });
   const graph = runPasses(source, { disable: opts.disablePasses, dumpAfter: opts.dumpAfter, log: opts.log });
-  const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd });
+  const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd });
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
   planMemory(program);
   return { source, graph, program, warnings };

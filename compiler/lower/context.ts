@@ -12,6 +12,8 @@ export interface LoweredKernel {
 
 export interface LowerOptions {
   relaxedSimd: boolean;
+  /** Winograd convolution: false never, true wherever legal, default where winogradApplies measured it faster. */
+  winograd?: boolean;
 }
 
 export interface LowerCtx {

@@ -1,4 +1,5 @@
-// Conv (2-D, NCHW). Three lowerings, picked by shape:
+// Conv (2-D, NCHW). Three lowerings, picked by shape (plus Winograd F(2x2,3x3) for the 3x3
+// stride-1 convolutions where it is faster: ../winograd.ts):
 //  - group 1:    [pad] -> [im2col] -> register-blocked GEMM, weights prepacked [M/MR][K][MR];
 //                a 1x1 stride-1 unpadded conv is a GEMM on the input as is;
 //  - depthwise:  [pad] -> direct convolution vectorized along the output row;
@@ -17,6 +18,7 @@ import { windowNest } from '../window-nest.js';
 import { gemmKernel, gemmTileFor, DEFAULT_TILE } from '../gemm-stage.js';
 import { pointwiseKernel } from './elementwise.js';
 import { epilogueOf } from '../epilogue.js';
+import { convWinograd, winogradApplies } from '../winograd.js';
 
 export const lowerConv: OpLowerer = (node, ctx) => {
   const x = ctx.buf(node.inputs[0]);
@@ -32,6 +34,7 @@ export const lowerConv: OpLowerer = (node, ctx) => {
   const bias = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const epi: Epi = (acc, idx) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [idx[1]])) : acc, idx);
   const flops = 2 * N * M * g.oh * g.ow * Cg * KH * KW;
+  if (winogradApplies(ctx, g, group, C, M)) return convWinograd(node, ctx, x, Float32Array.from(wData as Float32Array), g, N, C, M, out, bias);
   if (group === 1) return convGemm(node, ctx, x, Float32Array.from(wData as Float32Array), g, [N, C, H, W], M, out, bias);
   if (group === C && M === C && Cg === 1) return withFlops(convDirect(node, ctx, x, ctx.buf(node.inputs[1]), g, out, epi, true), flops);
   return withFlops(convDirect(node, ctx, x, ctx.buf(node.inputs[1]), g, out, epi, false, group), flops);
