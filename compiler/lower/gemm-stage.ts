@@ -73,6 +73,10 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   s.push({ p: 'unroll', axis: 'ii' });
   if (vec) s.push({ p: 'unroll', axis: 'ju' }, { p: 'vectorize', axis: 'jv' });
   else s.push({ p: 'unroll', axis: 'jt' });
-  s.push({ p: 'parallel', axis: colBlocks >= rowBlocks ? 'jo' : 'ib' });
+  // Batched (attention heads, Winograd's 16 products): one parallel loop over batch x the outer
+  // tile loop, so the kernel's work is claimed dynamically as a whole, not split per batch.
+  const outer = colsOuter ? 'jo' : 'ib';
+  if (spec.batch > 1) s.push({ p: 'fuse', outer: 'b', inner: outer, fused: 'bt' }, { p: 'parallel', axis: 'bt' });
+  else s.push({ p: 'parallel', axis: colBlocks >= rowBlocks ? 'jo' : 'ib' });
   return { name: spec.name, body: lowerStage(def, s), flops: 2 * spec.batch * spec.M * spec.N * spec.K };
 }
