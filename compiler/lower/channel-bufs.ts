@@ -27,6 +27,8 @@ export interface ChannelBufs {
   view(b: Buf, shape: number[]): Buf | undefined;
   /** Accesses to row-table buffers as accesses to their group buffer. */
   rewrite(s: Stmt): Stmt;
+  /** Whether a storage is a group buffer (kernels touch only some of its rows). */
+  isGroup(storage: string): boolean;
 }
 
 export function channelBufs(plan: ChannelPlan, env: ChannelEnv): ChannelBufs {
@@ -85,6 +87,7 @@ export function channelBufs(plan: ChannelPlan, env: ChannelEnv): ChannelBufs {
       return rowTable(at(b, `${b.name}@[${shape.join('x')}]`, shape, strides, b.offset), t.table, t.rows);
     },
     rewrite: (s) => mapStmt(s, (e) => redirect(e, tables)),
+    isGroup: (storage) => [...groups.values()].some((g) => g.storage === storage),
   };
 }
 

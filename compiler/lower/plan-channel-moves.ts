@@ -29,7 +29,7 @@ export interface ChannelPlan {
 }
 
 /** Ops whose lowering writes its output through an [N, C, ...] index (so rows can be redirected). */
-const PRODUCERS = new Set(['Conv']);
+const PRODUCERS = new Set(['Conv', 'MaxPool', 'AveragePool']);
 /** Only groups that would otherwise copy data are planned. */
 const COPYING = new Set(['Concat', 'Split', 'Transpose']);
 

@@ -151,10 +151,10 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   node = undefined;
   // One kernel per node: its stages run in order, all threads meeting at a barrier between them.
   function kernelOf(n: Node, stages: LoweredKernel[]): Kernel {
-    const body: Stmt = channels.rewrite(stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body]))));
+    const staged: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
     const flops = stages.reduce((a, k) => a + k.flops, 0);
     const ops = n.op === FUSED_OP ? epilogueOps(n) : [n.op, ...epilogueOps(n)];
-    return { name: n.name, ops, nodes: [n.name], body, flops, bytes: bytesMoved(body, bufs, storages) };
+    return { name: n.name, ops, nodes: [n.name], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);
@@ -194,12 +194,15 @@ function epilogueOps(n: Node): string[] {
   return typeof s === 'string' ? (JSON.parse(s) as { op: string; tree?: FusedTree }[]).flatMap((x) => (x.tree ? treeOps(x.tree) : [x.op])) : [];
 }
 
-function bytesMoved(body: Kernel['body'], bufs: Map<string, Buf>, storages: Map<string, Storage>): number {
+/** Bytes of the storages a kernel touches (of the views only, in a channel group's shared buffer). */
+function bytesMoved(body: Kernel['body'], bufs: Map<string, Buf>, storages: Map<string, Storage>, partial: (storage: string) => boolean): number {
   const seen = new Set<string>();
   let total = 0;
   for (const b of buffersOf(body)) {
     const buf = bufs.get(b);
     if (!buf || buf.scope !== 'global' || seen.has(buf.storage)) continue;
+    const part = `${buf.storage}@${buf.offset}`;
+    if (partial(buf.storage)) { if (!seen.has(part)) total += numel(buf.shape) * SCALAR_BYTES[buf.dtype]; seen.add(part); continue; }
     seen.add(buf.storage);
     total += storages.get(buf.storage)?.bytes ?? 0;
   }

@@ -66,10 +66,23 @@ function shuffleUnit(extra = false): ModelParts {
   };
 }
 
+/** Batch 2: shuffle(concat(MaxPool(x), conv(x))) -> 1x1 conv: both producers store with a channel stride of 2. */
+function poolShuffle(): ModelParts {
+  const c0 = conv('c0', 'x', 'a', C, C, false, 7), c1 = conv('c1', 's', 'y', 2 * C, C, false, 8);
+  return {
+    inputs: [valueInfo('x', FLOAT, [2, C, H, H])], outputs: [valueInfo('y', FLOAT, [2, C, H, H])],
+    initializers: [...c0.w, ...c1.w, ints('shape5', [2, 2, C, H, H]), ints('shape4', [2, 2 * C, H, H])],
+    nodes: [node('MaxPool', ['x'], ['m'], 'pool', [attr('kernel_shape', [3, 3]), attr('pads', [1, 1, 1, 1])]), c0.n,
+      node('Concat', ['m', 'a'], ['cat'], 'cat', [attr('axis', 1)]), node('Reshape', ['cat', 'shape5'], ['r5'], 'r5'),
+      node('Transpose', ['r5'], ['t5'], 'tr', [attr('perm', [0, 2, 1, 3, 4])]), node('Reshape', ['t5', 'shape4'], ['s'], 'r4'), c1.n],
+  };
+}
+
 async function compareWithOrt(parts: ModelParts, threads = 1): Promise<{ errs: number[]; kernels: string[] }> {
   const path = join(mkdtempSync(join(tmpdir(), 'accelc-chan-')), 'm.onnx');
   writeFileSync(path, encode(parts));
-  const x = new Tensor('float32', Float32Array.from(rand(C * H * H, 9)), [1, C, H, H]);
+  const shape = parts.inputs![0].type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue));
+  const x = new Tensor('float32', Float32Array.from(rand(shape.reduce((a, b) => a * b, 1), 9)), shape);
   const { wasm, meta } = await compile(path);
   const s = await InferenceSession.create(wasm, { threads });
   const ours = await s.run({ x });
@@ -99,6 +112,16 @@ describe('channel moves', () => {
   it('matches onnxruntime-node on two threads', async () => {
     const { errs } = await compareWithOrt(shuffleUnit(), 2);
     for (const e of errs) expect(e).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('pooling and conv producers with evenly spaced channels write strided views (batch 2)', async () => {
+    const g = runPasses(loadOnnx(encode(poolShuffle()), { modelName: 'pool' }).graph);
+    const plan = planChannelMoves(g);
+    expect([...plan.sources.get('m')!.rows]).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+    expect([...plan.sources.get('a')!.rows]).toEqual([1, 3, 5, 7, 9, 11, 13, 15]);
+    const { errs, kernels } = await compareWithOrt(poolShuffle());
+    expect(kernels).toEqual(['MaxPool', 'Conv', 'Conv']);
+    expect(errs[0]).toBeLessThanOrEqual(1e-5);
   });
 
   it('a channel needed in two places (the shuffled tensor is also read whole) keeps the copies', async () => {
