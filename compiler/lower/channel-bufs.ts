@@ -83,7 +83,7 @@ export function channelBufs(plan: ChannelPlan, env: ChannelEnv): ChannelBufs {
       const t = tables.get(b.name);
       if (!t) return undefined;
       const strides = reshapeStrides(b.shape, b.strides, shape);
-      if (!strides || shape[0] !== b.shape[0] || shape[1] !== b.shape[1]) throw new Error(`internal: row-table buffer ${b.name} viewed as [${shape}]`);
+      if (!strides || shape[0] !== b.shape[0] || shape[1] !== b.shape[1]) throw new Error(`internal: row-table buffer ${b.name} viewed as [${shape}]: a lowering of a PRODUCERS op (plan-channel-moves.ts) must keep the batch and channel axes of its output`);
       return rowTable(at(b, `${b.name}@[${shape.join('x')}]`, shape, strides, b.offset), t.table, t.rows);
     },
     rewrite: (s) => mapStmt(s, (e) => redirect(e, tables)),

@@ -44,7 +44,7 @@ export function planChannelMoves(g: Graph): ChannelPlan {
   const isConst = (v: string) => !!g.values.get(v)?.const;
   let cands = new Set(g.nodes.filter((n) => MOVE_OPS.has(n.op) && n.domain === '' && n.outputs.length >= 1 && n.outputs.every((o) => o)
     && dataInputs(n).every((i) => i && !isConst(i)) && !(n.op === 'Dropout' && n.outputs.length > 1)));
-  for (let round = 0; round < 8; round++) {
+  for (;;) {   // every round that is not done drops nodes, so this ends
     const { next, done } = planRound(g, cands, producer);
     if (!done) { cands = next; continue; }
     for (const grp of next.size ? regionsOf(g, next) : []) place(g, grp, producer, readers, plan);
