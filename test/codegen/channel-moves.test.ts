@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { compile, lowerModel } from '../../compiler/compile.js';
 import { planChannelMoves } from '../../compiler/lower/plan-channel-moves.js';
+import { lowerKernel } from '../../compiler/lower/pipeline.js';
+import { printKernel } from '../../compiler/ir/print.js';
 import { runPasses } from '../../compiler/passes/pipeline.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import { InferenceSession } from '../../runtime/session.js';
@@ -78,6 +80,19 @@ function poolShuffle(): ModelParts {
   };
 }
 
+/** A one-conv branch: c1 reads rows of the group (t0[4:8]) and writes rows of the same group (b). */
+function oneConvBranch(): ModelParts {
+  const cs = [conv('c0', 'x', 't0', C, C, false, 11), conv('c1', 'xb', 'b', h, h, false, 12), conv('c2', 's', 'y', C, C, false, 13)];
+  return {
+    inputs: [valueInfo('x', FLOAT, [1, C, H, H])], outputs: [valueInfo('y', FLOAT, [1, C, H, H])],
+    initializers: [...cs.flatMap((c) => c.w), ints('lo', [0]), ints('mid', [h]), ints('hi', [C]), ints('ax1', [1]),
+      ints('shape5', [1, 2, h, H, H]), ints('shape4', [1, C, H, H])],
+    nodes: [cs[0].n, node('Slice', ['t0', 'lo', 'mid', 'ax1'], ['pass'], 'sl0'), node('Slice', ['t0', 'mid', 'hi', 'ax1'], ['xb'], 'sl1'), cs[1].n,
+      node('Concat', ['pass', 'b'], ['cat'], 'cat', [attr('axis', 1)]), node('Reshape', ['cat', 'shape5'], ['r5'], 'r5'),
+      node('Transpose', ['r5'], ['t5'], 'tr', [attr('perm', [0, 2, 1, 3, 4])]), node('Reshape', ['t5', 'shape4'], ['s'], 'r4'), cs[2].n],
+  };
+}
+
 async function compareWithOrt(parts: ModelParts, threads = 1): Promise<{ errs: number[]; kernels: string[] }> {
   const path = join(mkdtempSync(join(tmpdir(), 'accelc-chan-')), 'm.onnx');
   writeFileSync(path, encode(parts));
@@ -121,6 +136,15 @@ describe('channel moves', () => {
     expect([...plan.sources.get('a')!.rows]).toEqual([1, 3, 5, 7, 9, 11, 13, 15]);
     const { errs, kernels } = await compareWithOrt(poolShuffle());
     expect(kernels).toEqual(['MaxPool', 'Conv', 'Conv']);
+    expect(errs[0]).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a conv reading and writing rows of the same group stays vectorized and matches onnxruntime-node', async () => {
+    const { program } = lowerModel(encode(oneConvBranch()));
+    const c1 = program.kernels.find((k) => k.name === 'c1')!;
+    expect(printKernel(lowerKernel(c1, program))).toMatch(/v:b\S*\[0, \d+, ramp\(/);   // 4-lane stores
+    const { errs, kernels } = await compareWithOrt(oneConvBranch());
+    expect(kernels).toEqual(['Conv', 'Conv', 'Conv']);
     expect(errs[0]).toBeLessThanOrEqual(1e-5);
   });
 
