@@ -10,6 +10,8 @@ import { AccelcError } from '../errors.js';
 import type { LowerCtx, LowerOptions, LoweredKernel } from './context.js';
 import { isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } from './views.js';
 import { planConcat } from './plan-concat.js';
+import { planChannelMoves } from './plan-channel-moves.js';
+import { channelBufs } from './channel-bufs.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
@@ -47,9 +49,19 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     return arr;
   };
   const slots = planConcat(graph);
+  const moves = planChannelMoves(graph);
+  for (const v of moves.values) slots.delete(v);
+  const channels = channelBufs(moves, {
+    graph,
+    arena: (name, bytes) => newStorage(name, bytes, 'arena'),
+    register: (b) => { bufs.set(b.name, b); return b; },
+    table: (name, data) => ctx.weight(name, 'i32', [data.length], data),
+  });
   const bufOf = (value: string): Buf => {
     const known = valueBuf.get(value);
     if (known) return bufs.get(known)!;
+    const placed = channels.buf(value);
+    if (placed) { valueBuf.set(value, placed.name); return placed; }
     const { t, shape } = typeOf(value);
     const slot = slots.get(value);
     if (slot) {   // computed in place inside its Concat's output
@@ -92,6 +104,8 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     },
     view(b, shape) {
       if (numel(shape) !== numel(b.shape)) throw err(`internal: view of ${b.name} as [${shape}] changes its size`, 'E_MODEL');
+      const rows = channels.view(b, shape);
+      if (rows) return rows;
       let strides = reshapeStrides(b.shape, b.strides, shape);
       if (!strides) {   // not expressible over b's layout: copy it out first (a stage of this node)
         b = contiguousCopy(b);
@@ -106,6 +120,7 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   for (const n of graph.nodes) {
     node = n;
     if (n.outputs.every((o) => !o || graph.values.get(o)?.const)) continue;   // folded
+    if (moves.skip.has(n)) continue;   // rows moved by where their producers store them
     const view = viewOf(n, ctx);
     if (view) {   // data movement that is only a new view of the same elements: no kernel
       const src = bufOf(n.inputs[0]);
@@ -136,10 +151,10 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   node = undefined;
   // One kernel per node: its stages run in order, all threads meeting at a barrier between them.
   function kernelOf(n: Node, stages: LoweredKernel[]): Kernel {
-    const body: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
+    const staged: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
     const flops = stages.reduce((a, k) => a + k.flops, 0);
     const ops = n.op === FUSED_OP ? epilogueOps(n) : [n.op, ...epilogueOps(n)];
-    return { name: n.name, ops, nodes: [n.name], body, flops, bytes: bytesMoved(body, bufs, storages) };
+    return { name: n.name, ops, nodes: [n.name], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);
@@ -179,12 +194,15 @@ function epilogueOps(n: Node): string[] {
   return typeof s === 'string' ? (JSON.parse(s) as { op: string; tree?: FusedTree }[]).flatMap((x) => (x.tree ? treeOps(x.tree) : [x.op])) : [];
 }
 
-function bytesMoved(body: Kernel['body'], bufs: Map<string, Buf>, storages: Map<string, Storage>): number {
+/** Bytes of the storages a kernel touches (of the views only, in a channel group's shared buffer). */
+function bytesMoved(body: Kernel['body'], bufs: Map<string, Buf>, storages: Map<string, Storage>, partial: (storage: string) => boolean): number {
   const seen = new Set<string>();
   let total = 0;
   for (const b of buffersOf(body)) {
     const buf = bufs.get(b);
     if (!buf || buf.scope !== 'global' || seen.has(buf.storage)) continue;
+    const part = `${buf.storage}@${buf.offset}`;
+    if (partial(buf.storage)) { if (!seen.has(part)) total += numel(buf.shape) * SCALAR_BYTES[buf.dtype]; seen.add(part); continue; }
     seen.add(buf.storage);
     total += storages.get(buf.storage)?.bytes ?? 0;
   }
