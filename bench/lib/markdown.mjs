@@ -21,7 +21,7 @@ function reportMarkdown(r) {
     `${r.date} · node ${r.node} · ${r.cpu}, ${r.cores} cores, load ${r.load_avg.join(' ')} · ${r.iters} iters after ${r.warmup} warm-up · accelc SIMD ${r.accelc_simd} · ${peak}`,
     '',
     'p50 in ms (p90, min and mean in latest.json); ratios are the other runtime\'s p50 over accelc\'s (> 1: accelc is faster); ' +
-      '% of peak is accelc\'s GFLOP/s over threads × the per-core peak of the SIMD flavour it ran.',
+      '% of peak is accelc\'s GFLOP/s over threads × the per-core peak of the SIMD flavour it ran. GFLOP/s are effective: they count a convolution\'s direct FLOPs, and Winograd layers (3x3 stride 1) do 2.25x fewer multiplications, so a model can exceed 100%.',
     '',
     `| model | threads | ${ENGINES.map((e) => SHORT[e]).join(' | ')} | ${RATIOS.map((k) => `${SHORT[k.replace('_over_accelc', '')]}/accelc`).join(' | ')} | accelc GFLOP/s | % of peak |`,
     `|---|---:|${ENGINES.map(() => '---:').join('|')}|${RATIOS.map(() => '---:').join('|')}|---:|---:|`,
