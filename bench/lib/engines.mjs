@@ -49,6 +49,7 @@ async function createAccelc({ modelPath, wasmPath, saveWasm, threads, shapes, si
   const { features, kernels } = session.meta;
   info.simd = features.relaxedSimd || (features.relaxedVariant && simd !== 'plain' && supportsRelaxedSimd()) ? 'relaxed' : 'plain';
   info.flops = kernels.reduce((sum, k) => sum + k.flops, 0);
+  if (session.inline) info.inline = true;
   const output = session.outputNames[0];
   return { info, run: async () => (await session.run(feeds))[output].data, release: () => session.release() };
 }

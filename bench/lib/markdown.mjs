@@ -59,6 +59,7 @@ function reportMarkdown(r) {
         const s = m.by_threads[t].engines[k];
         if (s?.error) notes.push(`- ${m.model}, ${SHORT[k]}, ${t} thread${t > 1 ? 's' : ''}: ${s.error}`);
         if (s?.na) notes.push(`- ${SHORT[k]}, ${t} threads: ${s.na}`);
+        if (s?.inline) notes.push(`- ${m.model}, ${SHORT[k]}, ${t} threads: ran on the calling thread (a model below the session's inlineWork: workers would cost more than the run)`);
       }
     }
     for (const k of ENGINES) if (m.rss_mb[k]?.error) notes.push(`- ${m.model}, ${SHORT[k]}, peak RSS: ${m.rss_mb[k].error}`);

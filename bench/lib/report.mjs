@@ -38,7 +38,7 @@ function threadRow(peak, threads, timing, model) {
   if (accelc?.flops && accelc.p50_ms) {
     accelc.gflops = Math.round(accelc.flops / accelc.p50_ms / 1e5) / 10;
     const perCore = peakFor(peak, accelc.simd);
-    if (perCore) accelc.peak_fraction = round2(accelc.gflops / (perCore * threads));
+    if (perCore) accelc.peak_fraction = round2(accelc.gflops / (perCore * (accelc.inline ? 1 : threads)));
   }
   return { engines, ratios };
 }
