@@ -44,9 +44,8 @@ function regions(g: Geometry2d, H: number, W: number, wideStrips: boolean): Regi
   if (r0 >= r1 || c0 >= c1) return [{ oh0: 0, oh1: g.oh, ow0: 0, ow1: g.ow, checked: true }];
   // Left/right strips narrower than a vector would run as scalar code: widen them to one vector
   // (their column checks are selects on contiguous loads, see windowNest), if the interior keeps one.
-  // Rows narrower than WIDE_STRIPS_MIN_OW keep scalar strips (their interior would lose a tile:
-  // MobileNetV2's 28->14 stride-2 conv measured 7% slower widened, the 56- and 28-wide ones 10-29% faster).
-  if (wideStrips && g.ow >= WIDE_STRIPS_MIN_OW) {
+  // (MobileNetV2's 56-, 28- and 14-wide depthwise convs 10-29% faster than with scalar strips.)
+  if (wideStrips) {
     const l = c0 > 0 ? Math.max(c0, LANES) : 0, r = c1 < g.ow ? Math.min(c1, g.ow - LANES) : g.ow;
     if (r - l >= LANES) [c0, c1] = [l, r];
   }
@@ -59,7 +58,10 @@ function regions(g: Geometry2d, H: number, W: number, wideStrips: boolean): Regi
   ].filter((r) => r.oh1 > r.oh0 && r.ow1 > r.ow0);
 }
 
-const WIDE_STRIPS_MIN_OW = 4 * LANES;
+/** Output vectors per interior tile. One: V8 loads every tap's inputs and weight splats before the
+ *  arithmetic, so a second vector's (18 more live values; 36 at stride 2) spills; sharing the
+ *  splats does not pay for that (MobileNetV2 depthwise: stride 2 1.1-1.5x faster, stride 1 1-1.12x). */
+const TILE_VECTORS = 1;
 
 /** Most elements a row's taps may reach past either end of the row and still be read unclamped:
  *  buffers start past RESERVED_BYTES and memory keeps 64 bytes of slack at its end. */
@@ -98,7 +100,7 @@ export function windowNest(spec: WindowSpec): Stmt {
     const red = (spec.extraAxes ?? []).map((a) => a.name);
     const s: Schedule = [];
     if (extent >= LANES) {
-      const tn = extent >= 2 * LANES ? 2 * LANES : LANES;
+      const tn = extent >= TILE_VECTORS * LANES ? TILE_VECTORS * LANES : LANES;
       s.push({ p: 'split', axis: 'q', factor: tn, outer: 'qo', inner: 'qt', tail: extent % tn ? 'shift' : 'exact' });
       s.push({ p: 'split', axis: 'qt', factor: LANES, outer: 'qu', inner: 'qv' });
       s.push({ p: 'reorder', order: ['qo', ...red, 'kh', 'kw', 'qu', 'qv'] });

@@ -1,6 +1,6 @@
 // Direct (depthwise / grouped) convolution and pooling through window-nest.ts: compiled single-op
 // models against a float64 reference, over the region shapes that matter: rows wide enough for the
-// widened one-vector column strips (ow >= 16) and narrower ones, odd sizes, stride 2, pads 0 / 1 /
+// widened one-vector column strips and rows too narrow for them (scalar strips), odd sizes, stride 2, pads 0 / 1 /
 // 2 / asymmetric (column checks as selects on unclamped loads), grouped non-depthwise, batch 2,
 // a fused Clip, and max pooling (pad value -inf), at 1 and 2 threads.
 
@@ -61,7 +61,8 @@ describe('window convolutions against a float64 reference', () => {
     ['depthwise 3x3 s1 p1, odd 37x23', dw(37, 23, 1, [1, 1, 1, 1])],
     ['depthwise 3x3 s2 p1, 57x57 (odd, stride 2)', dw(57, 57, 2, [1, 1, 1, 1], { clip: true })],
     ['depthwise 3x3 s2 p1, 56x56', dw(12, 56, 2, [1, 1, 1, 1])],
-    ['depthwise 3x3 s2, 28 wide (scalar strips)', dw(28, 28, 2, [1, 1, 1, 1])],
+    ['depthwise 3x3 s2, 28 wide', dw(28, 28, 2, [1, 1, 1, 1])],
+    ['depthwise 3x3 s2, 14 wide (7 outputs: scalar strips)', dw(14, 14, 2, [1, 1, 1, 1], { clip: true })],
     ['depthwise 3x3 asymmetric pads 0,2,1,0', dw(20, 41, 1, [0, 2, 1, 0])],
     ['depthwise 5x5 s1 p2', { ...dw(19, 35, 1, [2, 2, 2, 2]), k: 5 }],
     ['depthwise 3x3 no pads, N=2', dw(18, 33, 1, [0, 0, 0, 0], { N: 2 })],
