@@ -106,10 +106,14 @@ function emitVectorLoad(ctx: KernelCtx, e: Load): Ref {
   if (bytes === 4 && f.lane === 8) {
     // Stride 2: two contiguous loads and one shuffle of their even lanes (reads 4 bytes past the
     // last element; memory keeps slack at its end for that, see codegen/wasm/index.ts).
+    // At an offset that is 4 mod 8, the odd lanes of the pair of loads 4 bytes earlier instead:
+    // taps kw and kw+1 of a stride-2 window then read the same two vectors (CSE'd by binaryen).
     const { ptr, offsets: [o] } = placeOffsets(ctx, sterms, [f.k]);
     const p = ctx.temp(ptr, 'i32');
-    const even = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
-    return w.block(null, [p.set, w.shuffle(w.load('v128.load', o, p.get()), w.load('v128.load', o + 16, p.get()), even)], 'v128');
+    const odd = o % 8 === 4;
+    const lanes = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27].map((b) => (odd ? b + 4 : b));
+    const at = odd ? o - 4 : o;
+    return w.block(null, [p.set, w.shuffle(w.load('v128.load', at, p.get()), w.load('v128.load', at + 16, p.get()), lanes)], 'v128');
   }
   const { ptr, offsets } = placeOffsets(ctx, sterms, [0, 1, 2, 3].map((j) => f.k + j * f.lane));
   const p = ctx.temp(ptr, 'i32');

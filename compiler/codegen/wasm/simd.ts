@@ -80,6 +80,9 @@ function fma(ctx: KernelCtx, t: RegType, a: Expr, b: Expr, c: Expr): VecVal {
   return val(w.binary(`${F}.add`, w.binary(`${F}.mul`, x, y), z));
 }
 
+/** A splat of a non-NaN constant. */
+const isConstBcast = (e: Expr): boolean => e.k === 'bcast' && e.a.k === 'const' && !Number.isNaN(Number(e.a.v));
+
 const isMul = (e: Expr): e is Extract<Expr, { k: 'bin' }> => e.k === 'bin' && e.op === 'mul';
 
 function vecBin(ctx: KernelCtx, op: BinOp, t: RegType, ea: Expr, eb: Expr): VecVal {
@@ -87,6 +90,13 @@ function vecBin(ctx: KernelCtx, op: BinOp, t: RegType, ea: Expr, eb: Expr): VecV
   if (t === 'f32' && op === 'add' && ctx.opts.relaxedSimd) {
     if (isMul(ea)) return fma(ctx, t, ea.a, ea.b, eb);
     if (isMul(eb)) return fma(ctx, t, eb.a, eb.b, ea);
+  }
+  if (t === 'f32' && (op === 'min' || op === 'max')) {
+    // Against a constant bound (ReLU, Clip): pmin/pmax, one instruction on x86 where min/max are
+    // eight (NaN and signed-zero fix-ups). With the variable operand first a NaN still propagates;
+    // only max(-0, +0) (min(+0, -0)) gives the zero of the variable operand.
+    const [x, k] = isConstBcast(eb) ? [ea, eb] : isConstBcast(ea) ? [eb, ea] : [undefined, undefined];
+    if (x && k) return val(w.binary(`f32x4.p${op}`, asValue(ctx, emitVector(ctx, x)), asValue(ctx, emitVector(ctx, k))));
   }
   const a = emitVector(ctx, ea), b = emitVector(ctx, eb);
   if (isCompare(op)) {

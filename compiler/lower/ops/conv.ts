@@ -46,7 +46,7 @@ function withFlops(ks: LoweredKernel[], flops: number): LoweredKernel[] {
 }
 
 /** Largest input plane (pixels) of a stride-1 direct convolution that is padded by a copy first. */
-const PAD_FIRST_MAX_PIXELS = 256;
+const PAD_FIRST_MAX_PIXELS = 64;
 
 /** Largest output (pixels) at which a 1x1 conv's input is packed into GEMM panels first. */
 const PACK_POINTWISE_MAX_PIXELS = 256;
@@ -116,8 +116,8 @@ function convDirect(node: Node, ctx: LowerCtx, x: Buf, w: Buf, g: Geometry2d, ou
   const ci = v('ci'), kh = v('kh'), kw = v('kw');
   const [, , H, W] = x.shape;
   // Small stride-1 planes: a zero-bordered copy first, so every output takes the unchecked
-  // interior path (the border strips' bounds checks cost more than the copy there: MobileNetV2's
-  // 14x14 and 7x7 depthwise convs 17-33% faster per kernel; at 28x28 and up, or stride 2, no gain).
+  // interior path (the border strips cost more than the copy there: MobileNetV2's 7x7 depthwise
+  // convs 1.26x faster per kernel; since the strips became vector code, 14x14 is 0-8% faster without).
   const padFirst = H * W <= PAD_FIRST_MAX_PIXELS && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr > 0;
   const padded = padFirst ? padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0) : undefined;
   const body = windowNest({
