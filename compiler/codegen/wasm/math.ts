@@ -40,15 +40,18 @@ class MathLib {
 type Body = (o: MathOps, args: (() => Ref)[], name: (f: MathFn) => string) => Ref;
 
 const LN2_HI = 0.693359375, LN2_LO = -2.12194440e-4;
+const SHIFTER = 12582912, SHIFTER_BITS = 0x4b400000;   // 1.5 * 2^23 and its bit pattern
 
 const exp: Body = (o, [arg]) => {
-  const x = o.let(o.min(o.max(arg(), o.k(-104)), o.k(89)));
-  const n = o.let(o.nearest(o.mul(x(), o.k(1.44269504088896341))));
+  const x = o.let(o.atMost(o.atLeast(arg(), -104), 89));              // NaN passes through
+  // n = round(x / ln 2) by the 1.5*2^23 shifter: t's low mantissa bits hold n as an integer
+  const t = o.let(o.add(o.mul(x(), o.k(1.44269504088896341)), o.k(SHIFTER)));
+  const n = o.let(o.sub(t(), o.k(SHIFTER)));
   const r = o.let(o.sub(o.sub(x(), o.mul(n(), o.k(LN2_HI))), o.mul(n(), o.k(LN2_LO))));
   const p = o.add(o.add(o.mul(o.poly(r, [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4]),
     o.mul(r(), r())), r()), o.k(1));
   // 2^n as two factors, so that results down to 2^-150 and up to 2^128 are exact scalings.
-  const ni = o.let(o.toInt(n()), o.it);
+  const ni = o.let(o.isub(o.bits(t()), o.ki(SHIFTER_BITS)), o.it);
   const n1 = o.let(o.ishr(ni(), 1), o.it);
   const pow2 = (e: Ref) => o.fromBits(o.ishl(o.iadd(e, o.ki(127)), 23));
   return o.mul(o.mul(p, pow2(n1())), pow2(o.isub(ni(), n1())));
@@ -98,7 +101,7 @@ const erf: Body = (o, [arg], name) => {
   const ax = o.let(o.abs(x()));
   const s = o.let(o.mul(x(), x()));
   const small = o.mul(x(), o.poly(s, ERF_P));
-  const t = o.let(o.min(ax(), o.k(4)));
+  const t = o.let(o.atMost(ax(), 4));
   const large = o.copysign(o.sub(o.k(1), o.call(name('exp'), [o.poly(t, ERF_Q)])), x());
   return o.sel(o.lt(ax(), o.k(1)), small, o.sel(o.ne(x(), x()), x(), large));
 };

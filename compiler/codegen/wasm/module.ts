@@ -49,7 +49,7 @@ const BINARY = {
   'f32.min': B.MinFloat32, 'f32.max': B.MaxFloat32, 'f32.copysign': B.CopySignFloat32, 'f32.eq': B.EqFloat32,
   'f32.ne': B.NeFloat32, 'f32.lt': B.LtFloat32, 'f32.le': B.LeFloat32, 'f32.gt': B.GtFloat32, 'f32.ge': B.GeFloat32,
   'f32x4.add': B.AddVecF32x4, 'f32x4.sub': B.SubVecF32x4, 'f32x4.mul': B.MulVecF32x4, 'f32x4.div': B.DivVecF32x4,
-  'f32x4.min': B.MinVecF32x4, 'f32x4.max': B.MaxVecF32x4, 'f32x4.eq': B.EqVecF32x4, 'f32x4.ne': B.NeVecF32x4,
+  'f32x4.min': B.MinVecF32x4, 'f32x4.max': B.MaxVecF32x4, 'f32x4.pmin': B.PMinVecF32x4, 'f32x4.pmax': B.PMaxVecF32x4, 'f32x4.eq': B.EqVecF32x4, 'f32x4.ne': B.NeVecF32x4,
   'f32x4.lt': B.LtVecF32x4, 'f32x4.le': B.LeVecF32x4, 'f32x4.gt': B.GtVecF32x4, 'f32x4.ge': B.GeVecF32x4,
   'i32x4.add': B.AddVecI32x4, 'i32x4.sub': B.SubVecI32x4, 'i32x4.mul': B.MulVecI32x4, 'i32x4.min_s': B.MinSVecI32x4,
   'i32x4.max_s': B.MaxSVecI32x4, 'i32x4.eq': B.EqVecI32x4, 'i32x4.ne': B.NeVecI32x4, 'i32x4.lt_s': B.LtSVecI32x4,
