@@ -1,4 +1,5 @@
-// Vectorized sum/max along contiguous rows: src[o, 0..N) -> out[o], for N >= 8.
+// Vectorized sum/max along contiguous rows: reduce elem(o, 0..N) -> out[o], for N >= 8, where
+// elem reads contiguous row o (e.g. x[o, a], or (x[o, a] - mean[o])^2).
 // Reductions along the innermost (contiguous) axis do not vectorize as written (the reduced loop is
 // the one with unit stride), so they are split by hand (rfactor): a partial stage accumulates two
 // 4-lane vectors per row over 8-wide tiles, the last tile shifted inwards (min(j*8, N-8)), then a
@@ -19,8 +20,8 @@ export const ROW_TILE = 2 * LANES;
 export interface RowReduce {
   name: string;
   op: 'sum' | 'max';
-  /** the source viewed as [O, N] */
-  src: Buf;
+  /** the element at column `col` of row v('o') */
+  elem(col: Expr): Expr;
   /** a [O] buffer receiving the result */
   out: Buf;
   /** a [O, ROW_TILE] scratch buffer for the partial lanes */
@@ -45,12 +46,12 @@ export function rowReduceStages(r: RowReduce): Stmt[] {
     name: `${r.name}.part`, out: r.part.name, type: 'f32',
     axes: [{ name: 'o', extent: O }, { name: 't', extent: ROW_TILE }],
     reduce: { op: r.op, axes: [{ name: 'j', extent: Math.ceil(N / ROW_TILE) }] },
-    body: load(r.src.name, [v('o'), col]),
+    body: r.elem(col),
   }, partial);
   // columns the shifted last tile counted twice: [N-8, 8*floor(N/8))
   const twice = r.op === 'sum' ? ROW_TILE * Math.ceil(N / ROW_TILE) - N : 0;
   let acc: Expr = { k: 'var', name: ACC };
-  for (let q = 0; q < twice; q++) acc = sub(acc, load(r.src.name, [v('o'), c(N - ROW_TILE + q)]));
+  for (let q = 0; q < twice; q++) acc = sub(acc, r.elem(c(N - ROW_TILE + q)));
   const epi = r.epilogue ? substitute(r.epilogue, new Map([[ACC, acc]])) : twice ? acc : undefined;
   const foldStage = lowerStage({
     name: `${r.name}.fold`, out: r.out.name, type: 'f32',

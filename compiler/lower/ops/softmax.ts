@@ -1,6 +1,8 @@
 // Softmax / LogSoftmax over one axis (opset >= 13) or the coerced-2D form (opset < 13):
-// viewed as [outer, n, inner]; per (outer, inner): max, exp and sum, then scale. Every stage runs
-// its parallel loop over `outer` with the same chunks, so threads never need to wait on each other.
+// viewed as [outer, n, inner]; per (outer, inner): max, exp and sum, then scale. Every stage is a
+// parallel loop over `outer` that only touches its own rows, so the stages merge into one loop
+// (merge-loops.ts): each row goes through all four while in cache, and the kernel's one parallel
+// loop is scheduled dynamically, with no barrier between stages.
 // Over the last axis (inner = 1, attention scores) the rows are contiguous: the exp and scale stages
 // are vectorized along the row (pointwise schedule, shifted last tile), and so are the row max and
 // sum (row-reduce.ts). A shifted tile runs twice, so the scale stage divides in place only when the
@@ -14,6 +16,7 @@ import { lowerStage } from '../../schedule/lower-stage.js';
 import type { OpLowerer } from '../context.js';
 import { LANES, pointwiseSchedule } from '../default-schedules.js';
 import { normAxis } from '../index-math.js';
+import { mergeOuterLoops } from '../merge-loops.js';
 import { ROW_TILE, rowReduceStages } from '../row-reduce.js';
 
 export const lowerSoftmax: OpLowerer = (node, ctx) => {
@@ -48,7 +51,7 @@ export const lowerSoftmax: OpLowerer = (node, ctx) => {
   const vecRows = rows && Nn >= ROW_TILE;
   const part = vecRows ? ctx.temp(`${node.name}.part`, 'f32', [O, ROW_TILE]) : undefined;
   const reduceRows = (op: 'max' | 'sum', src: Buf, dst: Buf): Stmt[] => (part
-    ? rowReduceStages({ name: `${node.name}.${op}`, op, src, out: dst, part, O, N: Nn })
+    ? rowReduceStages({ name: `${node.name}.${op}`, op, elem: (a) => load(src.name, [v('o'), a]), out: dst, part, O, N: Nn })
     : [st({ name: `${node.name}.${op}`, out: dst.name, type: 'f32', axes: row, reduce: { op, ...red }, body: load(src.name, oai) }, cached)]);
   const stages = [
     ...reduceRows('max', xv, mx),
@@ -58,5 +61,5 @@ export const lowerSoftmax: OpLowerer = (node, ctx) => {
       ? pw({ name: `${node.name}.norm`, out: ov.name, type: 'f32', axes: full, body: sub(shifted, { k: 'call', fn: 'log', args: [load(sm.name, oi)] }) })
       : pw({ name: `${node.name}.norm`, out: ov.name, type: 'f32', axes: full, body: scaled }),
   ];
-  return [{ name: node.name, body: { k: 'seq', body: stages }, flops: 5 * O * Nn * I }];
+  return [{ name: node.name, body: mergeOuterLoops(stages), flops: 5 * O * Nn * I }];
 };
