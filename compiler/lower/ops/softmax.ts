@@ -6,7 +6,7 @@
 // Over the last axis (inner = 1, attention scores) the rows are contiguous: the exp and scale stages
 // are vectorized along the row (pointwise schedule, shifted last tile), and so are the row max and
 // sum (row-reduce.ts). A shifted tile runs twice, so the scale stage divides in place only when the
-// row splits exactly into whole tiles; otherwise it recomputes exp from the input (idempotent).
+// row splits exactly into whole tiles; otherwise the exps go to a scratch buffer it reads from.
 
 import type { Buf, Expr, Stmt } from '../../ir/loop.js';
 import { bin, load, sub, v } from '../../ir/loop.js';
@@ -46,7 +46,9 @@ export const lowerSoftmax: OpLowerer = (node, ctx) => {
   const shifted: Expr = sub(load(xv.name, oai), load(mx.name, oi));
   const expOf: Expr = { k: 'call', fn: 'exp', args: [shifted] };
   const exactTiles = !rows || Nn < LANES || Nn % (Nn >= 8 * LANES ? 2 * LANES : LANES) === 0;
-  const scaled = bin('div', exactTiles ? load(ov.name, oai) : expOf, load(sm.name, oi));
+  // exps go to the output, or to a scratch copy of the rows when the scale stage cannot run in place
+  const ex = exactTiles || log ? ov : ctx.temp(`${node.name}.exp`, 'f32', [O, Nn]);
+  const scaled = bin('div', load(ex.name, oai), load(sm.name, oi));
   // along contiguous rows of >= 8: vectorized (rowReduceStages); otherwise one scalar reduction
   const vecRows = rows && Nn >= ROW_TILE;
   const part = vecRows ? ctx.temp(`${node.name}.part`, 'f32', [O, ROW_TILE]) : undefined;
@@ -55,8 +57,8 @@ export const lowerSoftmax: OpLowerer = (node, ctx) => {
     : [st({ name: `${node.name}.${op}`, out: dst.name, type: 'f32', axes: row, reduce: { op, ...red }, body: load(src.name, oai) }, cached)]);
   const stages = [
     ...reduceRows('max', xv, mx),
-    pw({ name: `${node.name}.exp`, out: ov.name, type: 'f32', axes: full, body: expOf }),
-    ...reduceRows('sum', ov, sm),
+    pw({ name: `${node.name}.exp`, out: ex.name, type: 'f32', axes: full, body: expOf }),
+    ...reduceRows('sum', ex, sm),
     log
       ? pw({ name: `${node.name}.norm`, out: ov.name, type: 'f32', axes: full, body: sub(shifted, { k: 'call', fn: 'log', args: [load(sm.name, oi)] }) })
       : pw({ name: `${node.name}.norm`, out: ov.name, type: 'f32', axes: full, body: scaled }),
