@@ -96,7 +96,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
     const bData = ctx.constOf(node.inputs[1]);
     const tn = columnTile(rows, N, K);
     const bp = bData ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packB(bData, K, N, tn, false, 1)) : ctx.view(b, [1, K, N]);
-    const pack = !bData && wantsPacking(bp, N) ? packPanels(ctx, node.name, bp, 1, K, N, tn) : undefined;
+    const pack = !bData && wantsPacking(bp, N, rows) ? packPanels(ctx, node.name, bp, 1, K, N, tn) : undefined;
     const gemm = gemmKernel({
       name: node.name, out: ctx.view(out, [1, rows, N]), batch: 1, M: rows, N, K,
       a: (_b, _ib, _ii, i, k) => load(av2.name, [c(0), i, k]),
@@ -108,7 +108,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
   const av = ctx.view(a, [aBt, M, K]), bv = ctx.view(b, [bBt, K, N]);
   const bIdx = (bi: Expr) => (bBt === 1 ? c(0) : batchOf(bS, bi));
   // B with non-adjacent columns (a transposed activation): packed into panels first
-  const pack = wantsPacking(bv, N) ? packPanels(ctx, node.name, bv, bBt, K, N, columnTile(M, N, K)) : undefined;
+  const pack = wantsPacking(bv, N, M) ? packPanels(ctx, node.name, bv, bBt, K, N, columnTile(M, N, K)) : undefined;
   const gemm = gemmKernel({
     name: node.name, out: ctx.view(out, [Bt, M, N]), batch: Bt, M, N, K,
     a: (bi, _ib, _ii, i, k) => load(av.name, [aBt === 1 ? c(0) : batchOf(aS, bi), i, k]),
