@@ -69,14 +69,18 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   // walk column tiles outermost when B (K x N) is the bigger operand to re-read.
   const colsOuter = spec.N * 4 >= spec.M;
   s.push({ p: 'reorder', order: colsOuter ? ['b', 'jo', 'ib', 'k', 'ii', ...inner] : ['b', 'ib', 'jo', 'k', 'ii', ...inner] });
-  s.push({ p: 'cache_write', at: colsOuter ? 'ib' : 'jo' });
+  const outer = colsOuter ? 'jo' : 'ib', inner2 = colsOuter ? 'ib' : 'jo';
+  // When the tile loop with more blocks is the inner one, both become one parallel loop rather than
+  // a parallel loop inside a serial one (a thread meeting per outer iteration).
+  const fuseTiles = spec.batch === 1 && (colBlocks >= rowBlocks ? 'jo' : 'ib') !== outer;
+  if (fuseTiles) s.push({ p: 'fuse', outer, inner: inner2, fused: 'tiles' });
+  s.push({ p: 'cache_write', at: fuseTiles ? 'tiles' : inner2 });
   s.push({ p: 'unroll', axis: 'ii' });
   if (vec) s.push({ p: 'unroll', axis: 'ju' }, { p: 'vectorize', axis: 'jv' });
   else s.push({ p: 'unroll', axis: 'jt' });
   // Batched (attention heads, Winograd's 16 products): one parallel loop over batch x the outer
   // tile loop, so the kernel's work is claimed dynamically as a whole, not split per batch.
-  const outer = colsOuter ? 'jo' : 'ib';
   if (spec.batch > 1) s.push({ p: 'fuse', outer: 'b', inner: outer, fused: 'bt' }, { p: 'parallel', axis: 'bt' });
-  else s.push({ p: 'parallel', axis: colBlocks >= rowBlocks ? 'jo' : 'ib' });
+  else s.push({ p: 'parallel', axis: fuseTiles ? 'tiles' : outer });
   return { name: spec.name, body: lowerStage(def, s), flops: 2 * spec.batch * spec.M * spec.N * spec.K };
 }

@@ -22,7 +22,16 @@ export function leafReadable(host: string, out: readonly number[], leaf: readonl
   return aligned.every((d, i) => d === 1 || (kept.includes(i) && d === out[i]));
 }
 
+/** Fuses until nothing changes: a host whose bias Add was just fused takes the GELU tree after it next. */
 export function fuseEpilogueTrees(g: Graph): Graph {
+  for (;;) {
+    const next = fuseOnce(g);
+    if (next === g) return g;
+    g = next;
+  }
+}
+
+function fuseOnce(g: Graph): Graph {
   const uses = useCounts(g);
   const position = new Map<string, number>();
   g.nodes.forEach((n, i) => n.outputs.forEach((o) => position.set(o, i)));

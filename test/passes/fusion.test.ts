@@ -104,4 +104,22 @@ describe('fuse-epilogue-tree', () => {
     await s.release();
     expect(relError(ours, (await runOrtNode(path, { x: input })).y)).toBeLessThanOrEqual(1e-5);
   });
+
+  // the bias Add is fused first; the GELU tree reading its output twice follows in a later round
+  const mmGelu: ModelParts = {
+    ...mm,
+    nodes: [node('MatMul', ['x', 'W'], ['h'], 'mm'), ...gelu.nodes!.map((n) => (n.name === 'bias' ? node('Add', ['h', 'bias'], ['a'], 'bias') : n))],
+  };
+
+  it('MatMul + bias + GELU is one kernel matching onnxruntime-node', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'accelc-fuse-')), 'm.onnx');
+    writeFileSync(path, encode(mmGelu));
+    const input = new Tensor('float32', Float32Array.from(rand(256, 9)), [2, 8, 16]);
+    const { wasm, meta } = await compile(path);
+    expect(meta.kernels.map((k) => k.ops.join('_'))).toEqual(['MatMul_Add_Div_Erf_Add_Mul_Mul']);
+    const s = await InferenceSession.create(wasm);
+    const ours = (await s.run({ x: input })).y;
+    await s.release();
+    expect(relError(ours, (await runOrtNode(path, { x: input })).y)).toBeLessThanOrEqual(1e-5);
+  });
 });

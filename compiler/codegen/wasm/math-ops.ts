@@ -19,6 +19,8 @@ interface MathOps {
   ki(n: number): Ref;              // int constant
   add(a: Ref, b: Ref): Ref; sub(a: Ref, b: Ref): Ref; mul(a: Ref, b: Ref): Ref; div(a: Ref, b: Ref): Ref;
   min(a: Ref, b: Ref): Ref; max(a: Ref, b: Ref): Ref;
+  /** max(a, lo) and min(a, hi) that let a NaN `a` through: one instruction each (pmax/pmin). */
+  atLeast(a: Ref, lo: number): Ref; atMost(a: Ref, hi: number): Ref;
   neg(a: Ref): Ref; abs(a: Ref): Ref; sqrt(a: Ref): Ref; nearest(a: Ref): Ref; trunc(a: Ref): Ref;
   lt(a: Ref, b: Ref): Ref; gt(a: Ref, b: Ref): Ref; eq(a: Ref, b: Ref): Ref; ne(a: Ref, b: Ref): Ref;
   and(m1: Ref, m2: Ref): Ref; andNot(m1: Ref, m2: Ref): Ref;
@@ -49,6 +51,16 @@ function mathOps(w: WasmModule, vector: boolean, params: number): MathOps {
     add: (a, b) => w.binary(`${F}.add`, a, b), sub: (a, b) => w.binary(`${F}.sub`, a, b),
     mul: (a, b) => w.binary(`${F}.mul`, a, b), div: (a, b) => w.binary(`${F}.div`, a, b),
     min: (a, b) => w.binary(`${F}.min`, a, b), max: (a, b) => w.binary(`${F}.max`, a, b),
+    atLeast(a, lo) {
+      if (vector) return w.binary('f32x4.pmax', a, o.k(lo));
+      const g = o.let(a);
+      return w.select(w.binary('f32.lt', g(), o.k(lo)), o.k(lo), g());
+    },
+    atMost(a, hi) {
+      if (vector) return w.binary('f32x4.pmin', a, o.k(hi));
+      const g = o.let(a);
+      return w.select(w.binary('f32.lt', o.k(hi), g()), o.k(hi), g());
+    },
     neg: (a) => w.unary(`${F}.neg`, a), abs: (a) => w.unary(`${F}.abs`, a), sqrt: (a) => w.unary(`${F}.sqrt`, a),
     nearest: (a) => w.unary(`${F}.nearest`, a), trunc: (a) => w.unary(`${F}.trunc`, a),
     lt: (a, b) => w.binary(`${F}.lt`, a, b), gt: (a, b) => w.binary(`${F}.gt`, a, b),
@@ -72,11 +84,26 @@ function mathOps(w: WasmModule, vector: boolean, params: number): MathOps {
       ? w.bitselect(sign, mag, w.i32x4(-0x80000000, -0x80000000, -0x80000000, -0x80000000))
       : w.binary('f32.copysign', mag, sign)),
     call: (name, args) => w.call(name, args, ft),
+    // Estrin's scheme: pairs c[2i] + c[2i+1]*x, then a polynomial in x^2 of the pairs. Its dependency
+    // chain is ~log2(n) multiply-adds deep instead of Horner's n, which is what bounds a math call's
+    // latency (the calls of a kernel loop hardly overlap out of order: each is ~100 instructions).
     poly(x, c) {
-      let r = o.k(c[c.length - 1]);
-      for (let i = c.length - 2; i >= 0; i--) r = o.add(o.mul(r, x()), o.k(c[i]));
-      return r;
+      if (c.length === 1) return o.k(c[0]);
+      if (c.length === 2) return o.add(o.mul(x(), o.k(c[1])), o.k(c[0]));
+      const pairs: Ref[] = [];
+      for (let i = 0; i < c.length; i += 2) pairs.push(i + 1 < c.length ? o.let(o.add(o.mul(x(), o.k(c[i + 1])), o.k(c[i])))() : o.k(c[i]));
+      const x2 = o.let(o.mul(x(), x()));
+      return polyOf(x2, pairs);
     },
   };
+  /** p[0] + y*p[1] + y^2*p[2] + ... over already-built terms, Estrin-style. */
+  function polyOf(y: () => Ref, p: Ref[]): Ref {
+    if (p.length === 1) return p[0];
+    if (p.length === 2) return o.add(o.mul(y(), p[1]), p[0]);
+    const pairs: Ref[] = [];
+    for (let i = 0; i < p.length; i += 2) pairs.push(i + 1 < p.length ? o.let(o.add(o.mul(y(), p[i + 1]), p[i]))() : p[i]);
+    const y2 = o.let(o.mul(y(), y()));
+    return polyOf(y2, pairs);
+  }
   return o;
 }

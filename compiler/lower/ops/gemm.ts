@@ -1,5 +1,6 @@
 // Gemm and MatMul as the register-blocked GEMM stage. Constant B operands are prepacked [K][N]
-// (transposed at compile time when transB, alpha folded in), so the kernel's vector loads run along N.
+// (transposed at compile time when transB, alpha folded in), so the kernel's vector loads run along N;
+// a MatMul's activation B with non-adjacent columns is packed at run time (pack-panels.ts).
 
 import type { Expr } from '../../ir/loop.js';
 import { add, c, f, load, mul, bin } from '../../ir/loop.js';
@@ -7,6 +8,7 @@ import type { OpLowerer } from '../context.js';
 import { gemmKernel, gemmTileFor } from '../gemm-stage.js';
 import { broadcastIndex } from '../index-math.js';
 import { epilogueOf, epilogueSteps } from '../epilogue.js';
+import { packPanels, wantsPacking } from '../pack-panels.js';
 
 export const lowerGemm: OpLowerer = (node, ctx) => {
   const a = ctx.buf(node.inputs[0]);
@@ -94,18 +96,24 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
     const bData = ctx.constOf(node.inputs[1]);
     const tn = columnTile(rows, N, K);
     const bp = bData ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packB(bData, K, N, tn, false, 1)) : ctx.view(b, [1, K, N]);
-    return [gemmKernel({
+    const pack = !bData && wantsPacking(bp, N, rows) ? packPanels(ctx, node.name, bp, 1, K, N, tn) : undefined;
+    const gemm = gemmKernel({
       name: node.name, out: ctx.view(out, [1, rows, N]), batch: 1, M: rows, N, K,
       a: (_b, _ib, _ii, i, k) => load(av2.name, [c(0), i, k]),
-      b: (_b, k, j, jo, jt) => (bData ? load(bp.name, [jo, k, jt]) : load(bp.name, [c(0), k, j])),
+      b: (_b, k, j, jo, jt) => (bData ? load(bp.name, [jo, k, jt]) : pack ? load(pack.packed.name, [c(0), jo, k, jt]) : load(bp.name, [c(0), k, j])),
       epilogue: (acc, _b, i, j) => epilogueOf(node, ctx, acc, [c(0), i, j], [1, rows, N]),
-    })];
+    });
+    return pack ? [pack.stage, gemm] : [gemm];
   }
   const av = ctx.view(a, [aBt, M, K]), bv = ctx.view(b, [bBt, K, N]);
-  return [gemmKernel({
+  const bIdx = (bi: Expr) => (bBt === 1 ? c(0) : batchOf(bS, bi));
+  // B with non-adjacent columns (a transposed activation): packed into panels first
+  const pack = wantsPacking(bv, N, M) ? packPanels(ctx, node.name, bv, bBt, K, N, columnTile(M, N, K)) : undefined;
+  const gemm = gemmKernel({
     name: node.name, out: ctx.view(out, [Bt, M, N]), batch: Bt, M, N, K,
     a: (bi, _ib, _ii, i, k) => load(av.name, [aBt === 1 ? c(0) : batchOf(aS, bi), i, k]),
-    b: (bi, k, j) => load(bv.name, [bBt === 1 ? c(0) : batchOf(bS, bi), k, j]),
+    b: (bi, k, j, jo, jt) => (pack ? load(pack.packed.name, [bIdx(bi), jo, k, jt]) : load(bv.name, [bIdx(bi), k, j])),
     epilogue: (acc, bi, i, j) => epilogueOf(node, ctx, acc, [bi, i, j], [Bt, M, N]),
-  })];
+  });
+  return pack ? [pack.stage, gemm] : [gemm];
 };

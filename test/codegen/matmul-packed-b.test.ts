@@ -1,0 +1,84 @@
+// MatMul of two activations where B is a transposed view (attention's Q x K^T: B's columns are not
+// adjacent) or a head slice of wide rows (attention's P x V: B's rows 512+ floats apart): B is packed
+// into column panels at run time (pack-panels.ts) before the GEMM.
+// Checked against a double-precision matmul, for column counts with and without a shifted last
+// panel, at 1 and 2 threads; and the packing must actually be there.
+
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile.js';
+import { InferenceSession } from '../../runtime/session.js';
+import { Tensor } from '../../runtime/tensor.js';
+import { encode, FLOAT, node, valueInfo } from '../frontend/build-model.js';
+import { randoms } from './helpers.js';
+
+// y[b] = a[b] (M x K) . transpose(k[b]) where k[b] is N x K
+async function run(Bt: number, M: number, N: number, K: number, threads: number) {
+  const bytes = encode({
+    nodes: [
+      node('Transpose', ['k'], ['kt'], 't', [{ name: 'perm', type: 7, ints: [0, 2, 1] }]),
+      node('MatMul', ['a', 'kt'], ['y'], 'mm'),
+    ],
+    inputs: [valueInfo('a', FLOAT, [Bt, M, K]), valueInfo('k', FLOAT, [Bt, N, K])],
+    outputs: [valueInfo('y', FLOAT, [Bt, M, N])],
+  });
+  const { wasm, program } = await compile(bytes, { modelName: 'qk' });
+  const a = randoms(Bt * M * K, 3), k = randoms(Bt * N * K, 4);
+  const s = await InferenceSession.create(wasm, { threads });
+  const { y } = await s.run({ a: new Tensor(a, [Bt, M, K]), k: new Tensor(k, [Bt, N, K]) });
+  await s.release();
+  const want = new Float64Array(Bt * M * N);
+  for (let b = 0; b < Bt; b++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let acc = 0;
+    for (let q = 0; q < K; q++) acc += a[(b * M + i) * K + q] * k[(b * N + j) * K + q];
+    want[(b * M + i) * N + j] = acc;
+  }
+  return { y: y!.data as Float32Array, want, packed: [...program.bufs.keys()].some((x) => x.includes('bpanels')) };
+}
+
+// y[h] = a[h] (M x K) . v[:, h, :] (K x N): v is [K, H, N], viewed per head through Transpose [1, 0, 2]
+async function runHeads(H: number, M: number, N: number, K: number, threads: number) {
+  const bytes = encode({
+    nodes: [
+      node('Transpose', ['v'], ['vt'], 't', [{ name: 'perm', type: 7, ints: [1, 0, 2] }]),
+      node('MatMul', ['a', 'vt'], ['y'], 'mm'),
+    ],
+    inputs: [valueInfo('a', FLOAT, [H, M, K]), valueInfo('v', FLOAT, [K, H, N])],
+    outputs: [valueInfo('y', FLOAT, [H, M, N])],
+  });
+  const { wasm, program } = await compile(bytes, { modelName: 'pv' });
+  const a = randoms(H * M * K, 5), vv = randoms(K * H * N, 6);
+  const s = await InferenceSession.create(wasm, { threads });
+  const { y } = await s.run({ a: new Tensor(a, [H, M, K]), v: new Tensor(vv, [K, H, N]) });
+  await s.release();
+  const want = new Float64Array(H * M * N);
+  for (let h = 0; h < H; h++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let acc = 0;
+    for (let q = 0; q < K; q++) acc += a[(h * M + i) * K + q] * vv[(q * H + h) * N + j];
+    want[(h * M + i) * N + j] = acc;
+  }
+  return { y: y!.data as Float32Array, want, packed: [...program.bufs.keys()].some((x) => x.includes('bpanels')) };
+}
+
+describe('MatMul with a transposed activation as B', () => {
+  for (const [Bt, M, N, K] of [[2, 13, 11, 8], [3, 9, 24, 16], [1, 4, 5, 3]]) {
+    it(`[${Bt}, ${M}, ${K}] x [${Bt}, ${K}, ${N}]`, async () => {
+      for (const threads of [1, 2]) {
+        const { y, want, packed } = await run(Bt, M, N, K, threads);
+        expect(packed).toBe(true);
+        for (let i = 0; i < want.length; i++) expect(Math.abs(y[i] - want[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i])));
+      }
+    });
+  }
+});
+
+describe('MatMul with a head slice of wide rows as B', () => {
+  for (const [H, M, N, K, packs] of [[8, 33, 64, 40, true], [2, 33, 64, 40, false]] as const) {
+    it(`${H} heads of [${M}, ${K}] x [${K}, ${N}], rows ${H * N} apart: ${packs ? '' : 'not '}packed`, async () => {
+      for (const threads of [1, 2]) {
+        const { y, want, packed } = await runHeads(H, M, N, K, threads);
+        expect(packed).toBe(packs);
+        for (let i = 0; i < want.length; i++) expect(Math.abs(y[i] - want[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i])));
+      }
+    });
+  }
+});
