@@ -26,7 +26,8 @@ export type MathFn = 'exp' | 'log' | 'tanh' | 'erf' | 'sigmoid' | 'pow';
 export type Expr =
   | { k: 'const'; t: RegType; v: number | bigint }
   | { k: 'var'; name: string }
-  | { k: 'load'; buf: string; idx: Expr[] }
+  /** splat 'lanes': when broadcast to a vector, load the aligned group of 4 and shuffle this lane out (schedule primitive 'broadcast'). */
+  | { k: 'load'; buf: string; idx: Expr[]; splat?: 'lanes' }
   | { k: 'bin'; op: BinOp; a: Expr; b: Expr }
   | { k: 'un'; op: UnOp; a: Expr }
   | { k: 'fma'; a: Expr; b: Expr; c: Expr }          // a*b + c (relaxed madd where allowed)

@@ -8,6 +8,7 @@ import { fuse } from './primitives/fuse.js';
 import { reorder } from './primitives/reorder.js';
 import { annotate } from './primitives/annotate.js';
 import { cacheWrite } from './primitives/cache-write.js';
+import { broadcast } from './primitives/broadcast.js';
 
 export function applySchedule(def: ComputeDef, schedule: Schedule): StageState {
   let s = initialState(def);
@@ -18,6 +19,7 @@ export function applySchedule(def: ComputeDef, schedule: Schedule): StageState {
       case 'reorder': s = reorder(s, prim); break;
       case 'vectorize': case 'unroll': case 'parallel': s = annotate(s, prim); break;
       case 'cache_write': s = cacheWrite(s, prim); break;
+      case 'broadcast': s = broadcast(s, prim); break;
     }
   }
   return s;

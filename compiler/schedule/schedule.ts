@@ -16,7 +16,17 @@ export type Primitive =
   | { p: 'unroll'; axis: string }
   | { p: 'parallel'; axis: string }
   /** Accumulate in a register tile (a 'local' buffer) inside loop `at`, written back once per tile. */
-  | { p: 'cache_write'; at: string };
+  | { p: 'cache_write'; at: string }
+  /**
+   * How reads of `buf` are broadcast across vector lanes (XNNPACK's two GEMM flavours):
+   * 'load-splat' (the default) loads each element with v128.load32_splat; 'splat' loads the
+   * element's aligned group of 4 with one v128.load and shuffles the lane out (f32 buffers whose
+   * last dim is a multiple of 4, read at a constant last index, e.g. a GEMM's prepacked A panel
+   * with the row loop unrolled; other reads fall back to load-splat).
+   */
+  | { p: 'broadcast'; buf: string; strategy: BroadcastStrategy };
+
+export type BroadcastStrategy = 'load-splat' | 'splat';
 
 export type Schedule = Primitive[];
 
@@ -26,6 +36,7 @@ export function printPrimitive(x: Primitive): string {
     case 'fuse': return `fuse(${x.outer}, ${x.inner}) -> ${x.fused}`;
     case 'reorder': return `reorder(${x.order.join(', ')})`;
     case 'cache_write': return `cache_write(local, at ${x.at})`;
+    case 'broadcast': return `broadcast(${x.buf}, ${x.strategy})`;
     default: return `${x.p}(${x.axis})`;
   }
 }

@@ -7,6 +7,7 @@ import type { Stmt } from '../../compiler/ir/loop.js';
 import { c, v, add, mul, load, store, seq, loop } from '../../compiler/ir/loop.js';
 import { emitWasm } from '../../compiler/codegen/wasm/index.js';
 import { ProgramBuilder, localBuf, instantiate, randoms } from './helpers.js';
+import { gemmKernel } from '../../compiler/lower/gemm-stage.js';
 
 const MR = 4, NR = 2;        // rows x 4-lane vectors per tile
 
@@ -91,3 +92,38 @@ describe('gemm micro-kernel', () => {
     for (let i = 0; i < M * N; i++) expect(inst.f32(C)[i]).toBeCloseTo(ref[i], 5);
   });
 });
+
+describe('gemm stage: A broadcast strategy (schedule primitive broadcast)', () => {
+  // A prepacked as [M/4][K][4] (the conv weights' layout), B [1][K][N], C [1][M][N].
+  for (const strategy of ['load-splat', 'splat'] as const) {
+    it(`${strategy}: matches a naive matmul and emits ${strategy === 'splat' ? 'one v128.load and lane shuffles' : 'v128.load32_splat'} for A`, () => {
+      const M = 8, N = 16, K = 7;
+      const pb = new ProgramBuilder();
+      const Ap = pb.buf('A', 'f32', [M / 4, K, 4]), B = pb.buf('B', 'f32', [1, K, N]), C = pb.buf('C', 'f32', [1, M, N]);
+      const k = gemmKernel({
+        name: 'gemm', out: C, batch: 1, M, N, K, broadcast: strategy,
+        a: (_b, ib, ii, _i, kk) => load('A', [ib, kk, ii]),
+        b: (b, kk, j) => load('B', [b, kk, j]),
+      });
+      pb.kernel('gemm', k.body);
+      const p = pb.program();
+      const wat = emitWasm(p).text!();
+      const inner = innermostLoops(wat).join('');
+      if (strategy === 'splat') {
+        expect(inner).toContain('i8x16.shuffle');
+        expect(inner).not.toContain('v128.load32_splat');
+      } else {
+        expect(inner.match(/v128\.load32_splat/g)?.length).toBe(4);
+      }
+      const a = randoms(M * K, 3), bv = randoms(K * N, 4);
+      const packed = new Float32Array(M * K);
+      for (let i = 0; i < M; i++) for (let kk = 0; kk < K; kk++) packed[(Math.floor(i / 4) * K + kk) * 4 + (i % 4)] = a[i * K + kk];
+      const inst = instantiate(p);
+      inst.f32(Ap).set(packed); inst.f32(B).set(bv);
+      inst.exports.run();
+      const ref = naive(a, bv, M, N, K);
+      for (let i = 0; i < M * N; i++) expect(inst.f32(C)[i]).toBeCloseTo(ref[i], 5);
+    });
+  }
+});
+

@@ -84,6 +84,7 @@ describe('schedule primitives', () => {
     ['fuse non-adjacent', [{ p: 'fuse', outer: 'j', inner: 'i', fused: 'x' }], /adjacent/],
     ['parallel reduction', [{ p: 'parallel', axis: 'k' }], /parallel/],
     ['unroll too far', [{ p: 'unroll', axis: 'j' }], /unroll limit/],
+    ['broadcast a buffer the stage does not read', [{ p: 'broadcast', buf: 'Z', strategy: 'splat' }], /does not read Z/],
   ];
   for (const [what, s, msg] of illegal) {
     it(`rejects: ${what}`, () => {
@@ -93,4 +94,16 @@ describe('schedule primitives', () => {
       }
     });
   }
+});
+
+describe('schedule primitive broadcast', () => {
+  it('marks the reads of its buffer (splat) and unmarks them (load-splat); the loops and results do not change', () => {
+    const marked = applySchedule(matmul(4, 8, 3), [{ p: 'broadcast', buf: 'A', strategy: 'splat' }]);
+    expect(marked.def.body).toEqual(mul({ k: 'load', buf: 'A', idx: [v('i'), v('k')], splat: 'lanes' }, load('B', [v('k'), v('j')])));
+    const back = applySchedule(marked.def, [{ p: 'broadcast', buf: 'A', strategy: 'load-splat' }]);
+    expect(back.def.body).toEqual(matmul(4, 8, 3).body);
+    expect(printSchedule([{ p: 'broadcast', buf: 'A', strategy: 'splat' }])).toBe('broadcast(A, splat)');
+    const { got, want } = runMatmul(8, 16, 5, [...tile('shift'), { p: 'broadcast', buf: 'A', strategy: 'splat' }]);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
 });

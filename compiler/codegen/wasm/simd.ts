@@ -30,6 +30,25 @@ function asMask(ctx: KernelCtx, v: VecVal, t: RegType): Ref {
   return t === 'f32' ? ctx.w.binary('f32x4.ne', v.ref, ctx.w.f32x4(0, 0, 0, 0)) : ctx.w.binary('i32x4.ne', v.ref, ctx.w.i32x4(0, 0, 0, 0));
 }
 
+/**
+ * A load marked splat 'lanes' (schedule primitive 'broadcast'): one v128.load of the element's
+ * aligned group of 4 along the last dim, and a shuffle of its lane (binaryen merges the group's
+ * identical loads). Undefined when the read does not qualify: then it is load-splat.
+ */
+function laneSplat(ctx: KernelCtx, a: Extract<Expr, { k: 'load' }>): Ref | undefined {
+  const b = ctx.buf(a.buf), last = a.idx[a.idx.length - 1];
+  const n = b.shape.length;
+  if (a.splat !== 'lanes' || b.scope !== 'global' || b.dtype !== 'f32' || last?.k !== 'const') return undefined;
+  if (b.strides[n - 1] !== 1 || b.shape[n - 1] % LANES !== 0) return undefined;
+  const lane = Number(last.v) % LANES;
+  const group = emitVectorLoad(ctx, {
+    k: 'load', buf: a.buf,
+    idx: [...a.idx.slice(0, -1).map((i): Expr => ({ k: 'bcast', a: i, lanes: LANES })), { k: 'ramp', base: { k: 'const', t: 'i32', v: Number(last.v) - lane }, stride: 1, lanes: LANES }],
+  });
+  const bytes = [0, 1, 2, 3].map((j) => 4 * lane + j);
+  return ctx.w.shuffle(group, ctx.w.i32x4(0, 0, 0, 0), [...bytes, ...bytes, ...bytes, ...bytes]);
+}
+
 function emitVector(ctx: KernelCtx, e: Expr): VecVal {
   const w = ctx.w, t = ctx.scope.type(e);
   if (t.lanes !== LANES) ctx.fail(t.lanes === 1 ? 'scalar expression in vector context' : `vectors of ${t.lanes} lanes are not supported`);
@@ -39,6 +58,8 @@ function emitVector(ctx: KernelCtx, e: Expr): VecVal {
     case 'var': return val(ctx.fn.get(ctx.varLocal(e.name)));
     case 'load': return val(emitVectorLoad(ctx, e));
     case 'bcast': {
+      const lanes = e.a.k === 'load' ? laneSplat(ctx, e.a) : undefined;
+      if (lanes) return val(lanes);
       if (e.a.k === 'load' && ctx.buf(e.a.buf).scope === 'global' && (t.t === 'f32' || ctx.buf(e.a.buf).dtype === 'i32'))
         return val(emitVectorLoad(ctx, { ...e.a, idx: e.a.idx.map((i) => ({ k: 'bcast', a: i, lanes: LANES })) }));
       return val(w.splat(F, emitScalar(ctx, e.a)));
