@@ -12,6 +12,7 @@ import { fuseEpilogues } from './fuse-epilogue.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogueTrees } from './fuse-epilogue-tree.js';
 import { fuseLayerNorm } from './fuse-layernorm.js';
+import { foldMatMulScale } from './fold-matmul-scale.js';
 import { printGraph } from '../ir/print-graph.js';
 
 export interface Pass {
@@ -26,6 +27,7 @@ export const PASSES: Pass[] = [
   { name: 'dead-nodes', run: eliminateDeadNodes },
   { name: 'fold-batchnorm', run: foldBatchNorm },
   { name: 'fold-scale-shift', run: foldScaleShift },
+  { name: 'fold-matmul-scale', run: foldMatMulScale },
   { name: 'fuse-layernorm', run: fuseLayerNorm },
   { name: 'fuse-epilogue', run: fuseEpilogues },
   { name: 'fuse-elementwise', run: fuseElementwise },

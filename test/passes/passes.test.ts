@@ -13,6 +13,7 @@ import { eliminateDeadNodes } from '../../compiler/passes/dead-nodes.js';
 import { foldBatchNorm } from '../../compiler/passes/fold-batchnorm.js';
 import { foldScaleShift } from '../../compiler/passes/fold-scale-shift.js';
 import { fuseEpilogues } from '../../compiler/passes/fuse-epilogue.js';
+import { foldMatMulScale } from '../../compiler/passes/fold-matmul-scale.js';
 import { compile } from '../../compiler/compile.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
@@ -104,3 +105,43 @@ describe('numeric folds keep outputs unchanged', () => {
     expect(relError(unfolded.out, ort)).toBeLessThanOrEqual(1e-5);
   });
 });
+
+describe('fold-matmul-scale', () => {
+  // y = MatMul(Div(q, 8), k) + MatMul(Mul(q, 0.5), k2) where Mul(q, 0.5) is also read elsewhere (stays).
+  const q = valueInfo('q', FLOAT, [2, 3, 4]), k = valueInfo('k', FLOAT, [2, 4, 5]);
+  const parts = (): ModelParts => ({
+    inputs: [q, k], outputs: [valueInfo('y', FLOAT, [2, 3, 5]), valueInfo('h', FLOAT, [2, 3, 4])],
+    initializers: [floatTensor('c', [], [8]), floatTensor('half', [1], [0.5]), floatTensor('k2', [4, 5], rand(20, 5))],
+    nodes: [
+      node('Div', ['q', 'c'], ['qs'], 'div'), node('MatMul', ['qs', 'k'], ['a'], 'mm1'),
+      node('Mul', ['q', 'half'], ['h'], 'mul'), node('MatMul', ['h', 'k2'], ['b'], 'mm2'),
+      node('Add', ['a', 'b'], ['y'], 'add'),
+    ],
+  });
+
+  it('moves a scalar Div of a MatMul operand after the MatMul; a scaled value read elsewhere stays', () => {
+    const after = foldMatMulScale(graphOf(parts()));
+    expect(ops(after)).toEqual(['MatMul', 'Div', 'Mul', 'MatMul', 'Add']);
+    expect(after.nodes[0].inputs).toEqual(['q', 'k']);
+    expect(after.nodes[1].inputs).toEqual([after.nodes[0].outputs[0], 'c']);
+    expect(after.nodes[1].outputs).toEqual(['a']);
+    expect(after.values.has('qs')).toBe(false);
+  });
+
+  it('the compiled model fuses the moved Div into the MatMul kernel and matches onnxruntime-node', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accelc-mmscale-'));
+    const path = join(dir, 'mmscale.onnx');
+    writeFileSync(path, encode(parts()));
+    const feeds = { q: new Tensor('float32', Float32Array.from(rand(24, 3)), [2, 3, 4]), k: new Tensor('float32', Float32Array.from(rand(40, 4)), [2, 4, 5]) };
+    const { wasm, meta } = await compile(path);
+    expect(meta.kernels.map((kk) => kk.ops.join('_'))).toContain('MatMul_Div');
+    expect(meta.kernels.some((kk) => kk.ops.join('_') === 'Div')).toBe(false);
+    const s = await InferenceSession.create(wasm);
+    const ours = await s.run(feeds);
+    await s.release();
+    const ort = await runOrtNode(path, feeds);
+    expect(relError(ours.y, ort.y)).toBeLessThanOrEqual(1e-5);
+    expect(relError(ours.h, ort.h)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
