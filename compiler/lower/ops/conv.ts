@@ -1,7 +1,8 @@
 // Conv (2-D, NCHW). Three lowerings, picked by shape (plus Winograd F(2x2,3x3) for the 3x3
 // stride-1 convolutions where it is faster: ../winograd.ts):
 //  - group 1:    [pad] -> [im2col] -> register-blocked GEMM, weights prepacked [M/MR][K][MR];
-//                a 1x1 stride-1 unpadded conv is a GEMM on the input as is;
+//                a 1x1 stride-1 unpadded conv is a GEMM on the input as is (packed into column
+//                panels first when its output is small);
 //  - depthwise:  [pad] -> direct convolution vectorized along the output row;
 //  - other groups: [pad] -> direct convolution, one output channel's group at a time.
 // Bias (and any fused epilogue the graph optimizer attached) is applied when the tile is stored.
@@ -14,6 +15,7 @@ import type { ComputeDef } from '../../schedule/compute.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { geometry2d, type Geometry2d } from '../conv-geometry.js';
 import { padKernels } from '../pad-stage.js';
+import { packPanels } from '../pack-panels.js';
 import { windowNest } from '../window-nest.js';
 import { gemmKernel, gemmTileFor, DEFAULT_TILE } from '../gemm-stage.js';
 import { pointwiseKernel } from './elementwise.js';
@@ -58,14 +60,20 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   const K = C * g.kh * g.kw, P = g.oh * g.ow;
   const kernels: LoweredKernel[] = [];
   let col: Buf;
+  const oneByOne = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
   // A 1x1 conv reads its input as B in place, except at small spatial sizes: there a column tile's
   // K rows lie a few hundred bytes apart and fall out of L1 between row blocks, so packing them into
-  // contiguous panels first (the im2col path, as a copy) measured 1.05-1.4x faster on MobileNetV2's
-  // 14x14 and 7x7 layers (bench/profile.mjs), and no faster at 28x28 and up.
-  const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0
-    && P > PACK_POINTWISE_MAX_PIXELS;
+  // contiguous panels first (pack-panels.ts) measured 1.05-1.4x faster on MobileNetV2's 14x14 and
+  // 7x7 layers (bench/profile.mjs), and no faster at 28x28 and up.
+  const pointwise = oneByOne && P > PACK_POINTWISE_MAX_PIXELS;
+  const { mr, nr } = gemmTileFor({ M, N: P });
+  const tn = P >= 4 ? nr * 4 : P, cols = Math.ceil(P / tn);
   if (pointwise) {
     col = ctx.view(x, [N, C, H * W]);
+  } else if (oneByOne) {
+    const { stage, packed } = packPanels(ctx, node.name, ctx.view(x, [N, C, H * W]), N, C, P, tn);
+    kernels.push(stage);
+    col = packed;
   } else {
     // im2col straight into GEMM column panels: panel jo holds, for every k, the TN pixels of column
     // tile jo (min(jo*TN, P-TN) + jt, the GEMM's tail shift), so the GEMM's B loads are contiguous.
@@ -73,8 +81,6 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
     const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
     kernels.push(...padded.kernels);
     const [, , Hp, Wp] = padded.buf.shape;
-    const { nr } = gemmTileFor({ M, N: P });
-    const tn = P >= 4 ? nr * 4 : P, cols = Math.ceil(P / tn);
     const table = new Int32Array(cols * tn);
     for (let jo = 0; jo < cols; jo++) for (let jt = 0; jt < tn; jt++) {
       const p = Math.min(jo * tn, P - tn) + jt;
@@ -93,7 +99,6 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
     kernels.push(pointwiseKernel(def.name, def, true));
   }
   // Prepack weights: row block ib holds rows min(ib*MR, M-MR) .. +MR, laid out [ib][k][ii].
-  const { mr } = gemmTileFor({ M, N: P });
   const blocks = Math.ceil(M / mr);
   const packed = new Float32Array(blocks * K * mr);
   for (let ib = 0; ib < blocks; ib++) {
