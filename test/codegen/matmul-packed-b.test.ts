@@ -11,52 +11,46 @@ import { Tensor } from '../../runtime/tensor.js';
 import { encode, FLOAT, node, valueInfo } from '../frontend/build-model.js';
 import { randoms } from './helpers.js';
 
-// y[b] = a[b] (M x K) . transpose(k[b]) where k[b] is N x K
-async function run(Bt: number, M: number, N: number, K: number, threads: number) {
-  const bytes = encode({
-    nodes: [
-      node('Transpose', ['k'], ['kt'], 't', [{ name: 'perm', type: 7, ints: [0, 2, 1] }]),
-      node('MatMul', ['a', 'kt'], ['y'], 'mm'),
-    ],
-    inputs: [valueInfo('a', FLOAT, [Bt, M, K]), valueInfo('k', FLOAT, [Bt, N, K])],
-    outputs: [valueInfo('y', FLOAT, [Bt, M, N])],
-  });
-  const { wasm, program } = await compile(bytes, { modelName: 'qk' });
-  const a = randoms(Bt * M * K, 3), k = randoms(Bt * N * K, 4);
+/** Compiles `nodes` (inputs a and b, output y), runs it on seeded data and returns y, the float64
+ * reference ref(a, b) and whether B was packed. */
+async function runMatMul(name: string, nodes: ReturnType<typeof node>[], aShape: number[], bShape: number[], yShape: number[],
+  ref: (a: Float32Array, b: Float32Array) => Float64Array, seed: number, threads: number) {
+  const bytes = encode({ nodes, inputs: [valueInfo('a', FLOAT, aShape), valueInfo('b', FLOAT, bShape)], outputs: [valueInfo('y', FLOAT, yShape)] });
+  const { wasm, program } = await compile(bytes, { modelName: name });
+  const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+  const a = randoms(size(aShape), seed), b = randoms(size(bShape), seed + 1);
   const s = await InferenceSession.create(wasm, { threads });
-  const { y } = await s.run({ a: new Tensor(a, [Bt, M, K]), k: new Tensor(k, [Bt, N, K]) });
+  const { y } = await s.run({ a: new Tensor(a, aShape), b: new Tensor(b, bShape) });
   await s.release();
-  const want = new Float64Array(Bt * M * N);
-  for (let b = 0; b < Bt; b++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    let acc = 0;
-    for (let q = 0; q < K; q++) acc += a[(b * M + i) * K + q] * k[(b * N + j) * K + q];
-    want[(b * M + i) * N + j] = acc;
-  }
-  return { y: y!.data as Float32Array, want, packed: [...program.bufs.keys()].some((x) => x.includes('bpanels')) };
+  return { y: y!.data as Float32Array, want: ref(a, b), packed: [...program.bufs.keys()].some((x) => x.includes('bpanels')) };
+}
+
+// y[b] = a[b] (M x K) . transpose(k[b]) where k[b] is N x K
+function run(Bt: number, M: number, N: number, K: number, threads: number) {
+  const nodes = [node('Transpose', ['b'], ['kt'], 't', [{ name: 'perm', type: 7, ints: [0, 2, 1] }]), node('MatMul', ['a', 'kt'], ['y'], 'mm')];
+  return runMatMul('qk', nodes, [Bt, M, K], [Bt, N, K], [Bt, M, N], (a, k) => {
+    const want = new Float64Array(Bt * M * N);
+    for (let b = 0; b < Bt; b++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+      let acc = 0;
+      for (let q = 0; q < K; q++) acc += a[(b * M + i) * K + q] * k[(b * N + j) * K + q];
+      want[(b * M + i) * N + j] = acc;
+    }
+    return want;
+  }, 3, threads);
 }
 
 // y[h] = a[h] (M x K) . v[:, h, :] (K x N): v is [K, H, N], viewed per head through Transpose [1, 0, 2]
-async function runHeads(H: number, M: number, N: number, K: number, threads: number) {
-  const bytes = encode({
-    nodes: [
-      node('Transpose', ['v'], ['vt'], 't', [{ name: 'perm', type: 7, ints: [1, 0, 2] }]),
-      node('MatMul', ['a', 'vt'], ['y'], 'mm'),
-    ],
-    inputs: [valueInfo('a', FLOAT, [H, M, K]), valueInfo('v', FLOAT, [K, H, N])],
-    outputs: [valueInfo('y', FLOAT, [H, M, N])],
-  });
-  const { wasm, program } = await compile(bytes, { modelName: 'pv' });
-  const a = randoms(H * M * K, 5), vv = randoms(K * H * N, 6);
-  const s = await InferenceSession.create(wasm, { threads });
-  const { y } = await s.run({ a: new Tensor(a, [H, M, K]), v: new Tensor(vv, [K, H, N]) });
-  await s.release();
-  const want = new Float64Array(H * M * N);
-  for (let h = 0; h < H; h++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    let acc = 0;
-    for (let q = 0; q < K; q++) acc += a[(h * M + i) * K + q] * vv[(q * H + h) * N + j];
-    want[(h * M + i) * N + j] = acc;
-  }
-  return { y: y!.data as Float32Array, want, packed: [...program.bufs.keys()].some((x) => x.includes('bpanels')) };
+function runHeads(H: number, M: number, N: number, K: number, threads: number) {
+  const nodes = [node('Transpose', ['b'], ['vt'], 't', [{ name: 'perm', type: 7, ints: [1, 0, 2] }]), node('MatMul', ['a', 'vt'], ['y'], 'mm')];
+  return runMatMul('pv', nodes, [H, M, K], [K, H, N], [H, M, N], (a, vv) => {
+    const want = new Float64Array(H * M * N);
+    for (let h = 0; h < H; h++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+      let acc = 0;
+      for (let q = 0; q < K; q++) acc += a[(h * M + i) * K + q] * vv[(q * H + h) * N + j];
+      want[(h * M + i) * N + j] = acc;
+    }
+    return want;
+  }, 5, threads);
 }
 
 describe('MatMul with a transposed activation as B', () => {
