@@ -26,6 +26,8 @@ export interface LowerCtx {
   weight(name: string, dtype: ScalarType, shape: number[], data: TypedArray): Buf;
   /** A new temporary in the arena, live only inside this node's kernels. */
   temp(name: string, dtype: ScalarType, shape: number[]): Buf;
+  /** A new per-thread scratch buffer: each thread of a kernel sees its own copy. */
+  scratch(name: string, dtype: ScalarType, shape: number[]): Buf;
   /** A contiguous view of a buffer's storage with another shape (same element count). */
   view(buf: Buf, shape: number[]): Buf;
   /** The constant data of a value, if it is a compile-time constant. */

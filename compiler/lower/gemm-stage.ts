@@ -29,6 +29,12 @@ export interface GemmSpec {
   tile?: GemmTile;
   /** How A's elements are broadcast (schedule primitive 'broadcast'; needs A to be one load). Default load-splat. */
   broadcast?: BroadcastStrategy;
+  /**
+   * A GEMM over one block of a larger output, run by one thread inside a loop that hands out the
+   * blocks (dw-pw.ts): no parallel loop (batch 1), and output column j is stored at batch `batch`,
+   * column colBase + j. The epilogue still sees the block's own column j.
+   */
+  block?: { batch: Expr; colBase: Expr };
 }
 
 export const DEFAULT_TILE: GemmTile = { mr: 4, nr: 2 };
@@ -54,6 +60,17 @@ export function gemmTileFor(spec: { M: number; N: number; tile?: GemmTile }): Ge
   return { mr, nr };
 }
 
+/** A's rows prepacked per row block (with the tail shift): block ib holds rows min(ib*MR, M-MR) .. +MR, laid out [ib][k][ii]. */
+export function packRowBlocks(w: Float32Array, M: number, K: number, mr: number): Float32Array {
+  const blocks = Math.ceil(M / mr);
+  const packed = new Float32Array(blocks * K * mr);
+  for (let ib = 0; ib < blocks; ib++) {
+    const r0 = Math.min(ib * mr, M - mr);
+    for (let k = 0; k < K; k++) for (let ii = 0; ii < mr; ii++) packed[(ib * K + k) * mr + ii] = w[(r0 + ii) * K + k];
+  }
+  return packed;
+}
+
 export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const { mr, nr } = gemmTileFor(spec);
   const vec = spec.N >= LANES;
@@ -69,7 +86,7 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
     axes: [{ name: 'b', extent: spec.batch }, { name: 'ib', extent: rowBlocks }, { name: 'ii', extent: mr }, { name: 'jo', extent: colBlocks }, { name: 'jt', extent: tn }],
     reduce: { op: 'sum', axes: [{ name: 'k', extent: spec.K }] },
     body: mul(aRead, spec.b(v('b'), v('k'), j, v('jo'), v('jt'))),
-    outIndex: [v('b'), i, j],
+    outIndex: spec.block ? [spec.block.batch, i, bin('add', spec.block.colBase, j)] : [v('b'), i, j],
     epilogue: spec.epilogue?.({ k: 'var', name: ACC }, v('b'), i, j),
   };
   const s: Schedule = [];
@@ -82,7 +99,7 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const outer = colsOuter ? 'jo' : 'ib', inner2 = colsOuter ? 'ib' : 'jo';
   // When the tile loop with more blocks is the inner one, both become one parallel loop rather than
   // a parallel loop inside a serial one (a thread meeting per outer iteration).
-  const fuseTiles = spec.batch === 1 && (colBlocks >= rowBlocks ? 'jo' : 'ib') !== outer;
+  const fuseTiles = !spec.block && spec.batch === 1 && (colBlocks >= rowBlocks ? 'jo' : 'ib') !== outer;
   if (fuseTiles) s.push({ p: 'fuse', outer, inner: inner2, fused: 'tiles' });
   s.push({ p: 'cache_write', at: fuseTiles ? 'tiles' : inner2 });
   s.push({ p: 'unroll', axis: 'ii' });
@@ -91,7 +108,8 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   else s.push({ p: 'unroll', axis: 'jt' });
   // Batched (attention heads, Winograd's 16 products): one parallel loop over batch x the outer
   // tile loop, so the kernel's work is claimed dynamically as a whole, not split per batch.
-  if (spec.batch > 1) s.push({ p: 'fuse', outer: 'b', inner: outer, fused: 'bt' }, { p: 'parallel', axis: 'bt' });
+  if (spec.block) { /* the caller's loop is the parallel one */ }
+  else if (spec.batch > 1) s.push({ p: 'fuse', outer: 'b', inner: outer, fused: 'bt' }, { p: 'parallel', axis: 'bt' });
   else s.push({ p: 'parallel', axis: fuseTiles ? 'tiles' : outer });
   return { name: spec.name, body: lowerStage(def, s), flops: 2 * spec.batch * spec.M * spec.N * spec.K };
 }

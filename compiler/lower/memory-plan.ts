@@ -1,5 +1,6 @@
 // Static memory plan: weights first, then one arena where storages whose lifetimes (in kernel
-// order) do not overlap share bytes (greedy by size, as TFLite's planner), then per-thread scratch.
+// order) do not overlap share bytes (greedy by size, as TFLite's planner), then per-thread scratch
+// (shared by all kernels).
 
 import type { Program } from '../ir/loop.js';
 import { buffersOf } from '../ir/walk.js';
@@ -47,8 +48,18 @@ export function planMemory(p: Program): MemoryPlan {
     s.offset = weightEnd + off;
     arenaEnd = Math.max(arenaEnd, align(off + s.bytes));
   }
+  // Scratch is kernel-private: the scratch storages of one kernel lie side by side, and every
+  // kernel's start at the same offset (kernels run one after another).
   const scratchOffset = weightEnd + arenaEnd;
+  const perKernel = new Map<number, number>();
   let scratch = 0;
-  for (const s of p.storages.values()) if (s.region === 'scratch') { s.offset = scratchOffset + scratch; scratch = align(scratch + s.bytes); }
+  for (const s of p.storages.values()) {
+    if (s.region !== 'scratch') continue;
+    const k = first.get(s.name) ?? -1;
+    const at = perKernel.get(k) ?? 0;
+    s.offset = scratchOffset + at;
+    perKernel.set(k, align(at + s.bytes));
+    scratch = Math.max(scratch, align(at + s.bytes));
+  }
   return { weightBytes: weightEnd - RESERVED_BYTES, arenaBytes: arenaEnd, scratchOffset, scratchBytesPerThread: scratch, totalBytes: scratchOffset };
 }

@@ -13,6 +13,7 @@ import { planConcat } from './plan-concat.js';
 import { planChannelMoves } from './plan-channel-moves.js';
 import { channelBufs } from './channel-bufs.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
+import { fusedDepthwise } from '../passes/fuse-depthwise.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, vars } from './index-math.js';
@@ -102,6 +103,11 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
       newStorage(s, numel(shape) * SCALAR_BYTES[dtype], 'arena');
       return newBuf(s, dtype, shape, s);
     },
+    scratch(name, dtype, shape) {
+      const s = `s:${name}`;
+      newStorage(s, numel(shape) * SCALAR_BYTES[dtype], 'scratch');
+      return newBuf(s, dtype, shape, s);
+    },
     view(b, shape) {
       if (numel(shape) !== numel(b.shape)) throw err(`internal: view of ${b.name} as [${shape}] changes its size`, 'E_MODEL');
       const rows = channels.view(b, shape);
@@ -154,7 +160,9 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const staged: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));
     const flops = stages.reduce((a, k) => a + k.flops, 0);
     const ops = n.op === FUSED_OP ? epilogueOps(n) : [n.op, ...epilogueOps(n)];
-    return { name: n.name, ops, nodes: [n.name], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
+    const dw = fusedDepthwise(n);   // a depthwise conv fused in runs first
+    const before = dw ? ['Conv', ...epilogueOps({ ...n, attrs: dw.attrs })] : [];
+    return { name: n.name, ops: [...before, ...ops], nodes: [...(dw ? [dw.node] : []), n.name], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);

@@ -13,6 +13,7 @@ import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogueTrees } from './fuse-epilogue-tree.js';
 import { fuseLayerNorm } from './fuse-layernorm.js';
 import { foldMatMulScale } from './fold-matmul-scale.js';
+import { fuseDepthwisePointwise } from './fuse-depthwise.js';
 import { printGraph } from '../ir/print-graph.js';
 
 export interface Pass {
@@ -32,6 +33,7 @@ export const PASSES: Pass[] = [
   { name: 'fuse-epilogue', run: fuseEpilogues },
   { name: 'fuse-elementwise', run: fuseElementwise },
   { name: 'fuse-epilogue-tree', run: fuseEpilogueTrees },
+  { name: 'fuse-depthwise', run: fuseDepthwisePointwise },
   { name: 'prune', run: eliminateDeadNodes },
 ];
 

@@ -1,5 +1,6 @@
 // Conv (2-D, NCHW). Three lowerings, picked by shape (plus Winograd F(2x2,3x3) for the 3x3
-// stride-1 convolutions where it is faster: ../winograd.ts):
+// stride-1 convolutions where it is faster: ../winograd.ts, and a depthwise conv fused into its 1x1
+// consumer: ../dw-pw.ts):
 //  - group 1:    [pad] -> [im2col] -> register-blocked GEMM, weights prepacked [M/MR][K][MR];
 //                a 1x1 stride-1 unpadded conv is a GEMM on the input as is (packed into column
 //                panels first when its output is small);
@@ -17,12 +18,16 @@ import { geometry2d, type Geometry2d } from '../conv-geometry.js';
 import { padKernels } from '../pad-stage.js';
 import { packPanels } from '../pack-panels.js';
 import { windowNest } from '../window-nest.js';
-import { gemmKernel, gemmTileFor, DEFAULT_TILE } from '../gemm-stage.js';
+import { gemmKernel, gemmTileFor, packRowBlocks, DEFAULT_TILE } from '../gemm-stage.js';
 import { pointwiseKernel } from './elementwise.js';
 import { epilogueOf } from '../epilogue.js';
 import { convWinograd, winogradApplies } from '../winograd.js';
+import { lowerDepthwisePointwise } from '../dw-pw.js';
+import { fusedDepthwise } from '../../passes/fuse-depthwise.js';
 
 export const lowerConv: OpLowerer = (node, ctx) => {
+  const dw = fusedDepthwise(node);
+  if (dw) return lowerDepthwisePointwise(node, ctx, dw);
   const x = ctx.buf(node.inputs[0]);
   const wData = ctx.constOf(node.inputs[1]);
   const wShape = ctx.graph.values.get(node.inputs[1])!.shape as number[];
@@ -98,14 +103,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
     };
     kernels.push(pointwiseKernel(def.name, def, true));
   }
-  // Prepack weights: row block ib holds rows min(ib*MR, M-MR) .. +MR, laid out [ib][k][ii].
-  const blocks = Math.ceil(M / mr);
-  const packed = new Float32Array(blocks * K * mr);
-  for (let ib = 0; ib < blocks; ib++) {
-    const r0 = Math.min(ib * mr, M - mr);
-    for (let k = 0; k < K; k++) for (let ii = 0; ii < mr; ii++) packed[(ib * K + k) * mr + ii] = w[(r0 + ii) * K + k];
-  }
-  const wp = ctx.weight(`${node.name}.wpack`, 'f32', [blocks, K, mr], packed);
+  const wp = ctx.weight(`${node.name}.wpack`, 'f32', [Math.ceil(M / mr), K, mr], packRowBlocks(w, M, K, mr));
   const ov = ctx.view(out, [N, M, P]);
   kernels.push(gemmKernel({
     name: node.name, out: ov, batch: N, M, N: P, K, tile: DEFAULT_TILE,
