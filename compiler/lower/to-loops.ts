@@ -12,6 +12,7 @@ import { isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } 
 import { planConcat } from './plan-concat.js';
 import { planChannelMoves } from './plan-channel-moves.js';
 import { channelBufs } from './channel-bufs.js';
+import { planStoreThrough, storeView } from './plan-store-through.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
@@ -51,6 +52,7 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   const slots = planConcat(graph);
   const moves = planChannelMoves(graph);
   for (const v of moves.values) slots.delete(v);
+  const through = planStoreThrough(graph);
   const channels = channelBufs(moves, {
     graph,
     arena: (name, bytes) => newStorage(name, bytes, 'arena'),
@@ -69,6 +71,15 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
       const start = o.shape.map((_, d) => (d === slot.axis ? slot.start : 0));
       valueBuf.set(value, `v:${value}`);
       return viewBuf(`v:${value}`, o, sliceView(o, start, shape));
+    }
+    const st = through.get(value);
+    if (st && !moves.values.has(value) && !moves.values.has(st.end)) {   // stored where its reader expects it
+      const end = bufOf(st.end);
+      const at = storeView(graph, value, st, end);
+      if (at) {
+        valueBuf.set(value, `v:${value}`);
+        return viewBuf(`v:${value}`, { ...end, dtype: t }, at);
+      }
     }
     const c = graph.values.get(value)!.const;
     const name = `v:${value}`;
