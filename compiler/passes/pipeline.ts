@@ -13,6 +13,7 @@ import { fuseElementwise } from './fuse-elementwise.js';
 import { fuseEpilogueTrees } from './fuse-epilogue-tree.js';
 import { fuseLayerNorm } from './fuse-layernorm.js';
 import { foldMatMulScale } from './fold-matmul-scale.js';
+import { liftResidualAdds } from './lift-residual-adds.js';
 import { printGraph } from '../ir/print-graph.js';
 
 export interface Pass {
@@ -29,6 +30,7 @@ export const PASSES: Pass[] = [
   { name: 'fold-scale-shift', run: foldScaleShift },
   { name: 'fold-matmul-scale', run: foldMatMulScale },
   { name: 'fuse-layernorm', run: fuseLayerNorm },
+  { name: 'lift-residual-adds', run: liftResidualAdds },
   { name: 'fuse-epilogue', run: fuseEpilogues },
   { name: 'fuse-elementwise', run: fuseElementwise },
   { name: 'fuse-epilogue-tree', run: fuseEpilogueTrees },
