@@ -8,7 +8,7 @@ import { contiguousStrides, load, regTypeOf, SCALAR_BYTES, seq } from '../ir/loo
 import { buffersOf } from '../ir/walk.js';
 import { AccelcError } from '../errors.js';
 import type { LowerCtx, LowerOptions, LoweredKernel } from './context.js';
-import { isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } from './views.js';
+import { constantGatherIndices, gatherView, isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } from './views.js';
 import { planConcat } from './plan-concat.js';
 import { planChannelMoves } from './plan-channel-moves.js';
 import { channelBufs } from './channel-bufs.js';
@@ -16,7 +16,7 @@ import { planStoreThrough, storeView } from './plan-store-through.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
-import { axesOf, vars } from './index-math.js';
+import { axesOf, normAxis, vars } from './index-math.js';
 import { scalarTypeOf } from './dtype.js';
 import { ALIAS_OPS, FOLDED_OPS, LOWERINGS } from './registry.js';
 
@@ -182,6 +182,11 @@ function viewOf(n: Node, ctx: LowerCtx): ((src: Buf) => ViewShape | undefined) |
   }
   if (n.op === 'Transpose') {
     return (src) => permuteView(src, (n.attrs.perm as number[] | undefined) ?? [...src.shape.keys()].reverse());
+  }
+  const indices = constantGatherIndices(ctx.graph, n);
+  if (indices) {   // constant indices in arithmetic progression: a strided slice
+    const rank = ctx.graph.values.get(n.inputs[1])!.shape.length;
+    return (src) => (rank > 1 ? undefined : gatherView(src, normAxis((n.attrs.axis as number | undefined) ?? 0, src.shape.length), Array.from(indices, Number), rank === 0));
   }
   if (n.op === 'Slice') {
     return (src) => {
