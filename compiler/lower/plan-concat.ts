@@ -1,9 +1,10 @@
 // In-place concatenation: an input of a Concat that nothing else reads is computed straight into its
 // slab of the Concat's output, so the Concat moves no data. Decided before any kernel is lowered.
 
-import type { Graph } from '../ir/graph.js';
+import type { Graph, Node } from '../ir/graph.js';
 import { ALIAS_OPS, FOLDED_OPS } from './registry.js';
 import { normAxis } from './index-math.js';
+import { constantGatherIndices } from './views.js';
 
 export interface ConcatSlot {
   concat: string;      // the Concat's output value
@@ -14,8 +15,8 @@ export interface ConcatSlot {
 export function planConcat(g: Graph): Map<string, ConcatSlot> {
   const uses = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
-  const producer = new Map<string, string>();
-  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n.op);
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
   const slots = new Map<string, ConcatSlot>();
   for (const n of g.nodes) {
     if (n.op !== 'Concat' || n.domain !== '') continue;
@@ -25,13 +26,18 @@ export function planConcat(g: Graph): Map<string, ConcatSlot> {
     let start = 0;
     for (const name of n.inputs) {
       const v = g.values.get(name)!;
-      const op = producer.get(name);
-      const inPlace = uses.get(name) === 1 && !v.const && op !== undefined && !ALIAS_OPS.has(op) && !FOLDED_OPS.has(op)
-        && op !== 'Transpose' && op !== 'Slice' && !g.outputs.includes(name) && !g.inputs.includes(name)
+      const p = producer.get(name);
+      const inPlace = uses.get(name) === 1 && !v.const && p !== undefined && !ALIAS_OPS.has(p.op) && !FOLDED_OPS.has(p.op)
+        && !mayBeView(g, p) && !g.outputs.includes(name) && !g.inputs.includes(name)
         && !n.inputs.slice(n.inputs.indexOf(name) + 1).includes(name);
       if (inPlace) slots.set(name, { concat: n.outputs[0], axis, start });
       start += v.shape[axis] as number;
     }
   }
   return slots;
+}
+
+/** Ops the lowering may turn into a view of their input (to-loops.ts viewOf), which cannot be placed. */
+function mayBeView(g: Graph, n: Node): boolean {
+  return n.op === 'Transpose' || n.op === 'Slice' || constantGatherIndices(g, n) !== undefined;
 }

@@ -8,15 +8,16 @@ import { contiguousStrides, load, regTypeOf, SCALAR_BYTES, seq } from '../ir/loo
 import { buffersOf } from '../ir/walk.js';
 import { AccelcError } from '../errors.js';
 import type { LowerCtx, LowerOptions, LoweredKernel } from './context.js';
-import { isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } from './views.js';
+import { constantGatherIndices, gatherView, isContiguous, permuteView, reshapeStrides, sliceView, type ViewShape } from './views.js';
 import { planConcat } from './plan-concat.js';
 import { planChannelMoves } from './plan-channel-moves.js';
 import { channelBufs } from './channel-bufs.js';
+import { planStoreThrough, storeView } from './plan-store-through.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { fusedDepthwise } from '../passes/fuse-depthwise.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
-import { axesOf, vars } from './index-math.js';
+import { axesOf, normAxis, vars } from './index-math.js';
 import { scalarTypeOf } from './dtype.js';
 import { ALIAS_OPS, FOLDED_OPS, LOWERINGS } from './registry.js';
 
@@ -52,6 +53,7 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   const slots = planConcat(graph);
   const moves = planChannelMoves(graph);
   for (const v of moves.values) slots.delete(v);
+  const through = planStoreThrough(graph);
   const channels = channelBufs(moves, {
     graph,
     arena: (name, bytes) => newStorage(name, bytes, 'arena'),
@@ -70,6 +72,15 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
       const start = o.shape.map((_, d) => (d === slot.axis ? slot.start : 0));
       valueBuf.set(value, `v:${value}`);
       return viewBuf(`v:${value}`, o, sliceView(o, start, shape));
+    }
+    const st = through.get(value);
+    if (st && !moves.values.has(value) && !moves.values.has(st.end)) {   // stored where its reader expects it
+      const end = bufOf(st.end);
+      const at = storeView(graph, value, st, end);
+      if (at) {
+        valueBuf.set(value, `v:${value}`);
+        return viewBuf(`v:${value}`, { ...end, dtype: t }, at);
+      }
     }
     const c = graph.values.get(value)!.const;
     const name = `v:${value}`;
@@ -179,6 +190,11 @@ function viewOf(n: Node, ctx: LowerCtx): ((src: Buf) => ViewShape | undefined) |
   }
   if (n.op === 'Transpose') {
     return (src) => permuteView(src, (n.attrs.perm as number[] | undefined) ?? [...src.shape.keys()].reverse());
+  }
+  const indices = constantGatherIndices(ctx.graph, n);
+  if (indices) {   // constant indices in arithmetic progression: a strided slice
+    const rank = ctx.graph.values.get(n.inputs[1])!.shape.length;
+    return (src) => (rank > 1 ? undefined : gatherView(src, normAxis((n.attrs.axis as number | undefined) ?? 0, src.shape.length), Array.from(indices, Number), rank === 0));
   }
   if (n.op === 'Slice') {
     return (src) => {

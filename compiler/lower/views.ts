@@ -2,6 +2,7 @@
 // expressible as (shape, strides, offset) over the same storage. Reshape follows NumPy's no-copy
 // rule: dims may merge or split only within runs that are contiguous with each other.
 
+import type { Graph, Node, TypedArray } from '../ir/graph.js';
 import type { Buf } from '../ir/loop.js';
 
 export type ViewShape = Pick<Buf, 'shape' | 'strides' | 'offset'>;
@@ -47,4 +48,25 @@ export function sliceView(b: ViewShape, start: readonly number[], shape: readonl
 /** Transpose: out axis d is in axis perm[d]. */
 export function permuteView(b: ViewShape, perm: readonly number[]): ViewShape {
   return { shape: perm.map((p) => b.shape[p]), strides: perm.map((p) => b.strides[p]), offset: b.offset };
+}
+
+/** The constant indices of a Gather that may be a view (gatherView): none with a fused epilogue. */
+export function constantGatherIndices(g: Graph, n: Node): TypedArray | undefined {
+  if (n.op !== 'Gather' || n.domain !== '' || n.attrs['accelc.epilogue'] !== undefined) return undefined;
+  return g.values.get(n.inputs[1])?.const?.data;
+}
+
+/**
+ * Gather along `axis` of constant indices in arithmetic progression (step >= 1, after wrapping
+ * negative ones): a strided slice, with the axis dropped for a scalar index. Undefined otherwise.
+ */
+export function gatherView(b: ViewShape, axis: number, indices: readonly number[], scalar: boolean): ViewShape | undefined {
+  const dim = b.shape[axis];
+  const at = indices.map((i) => (i < 0 ? i + dim : i));
+  if (!at.length || at.some((i) => i < 0 || i >= dim)) return undefined;
+  const step = at.length > 1 ? at[1] - at[0] : 1;
+  if (step < 1 || at.some((i, k) => i !== at[0] + k * step)) return undefined;
+  const v = sliceView(b, b.shape.map((_, d) => (d === axis ? at[0] : 0)), b.shape.map((d, k) => (k === axis ? at.length : d)), b.shape.map((_, d) => (d === axis ? step : 1)));
+  if (!scalar) return v;
+  return { shape: v.shape.filter((_, d) => d !== axis), strides: v.strides.filter((_, d) => d !== axis), offset: v.offset };
 }

@@ -2,14 +2,16 @@
 // into the contraction's epilogue: bias adds, scalings, GELU... computed on the accumulator before
 // it is stored. The tree's other leaves must be readable at the output element being stored:
 // scalars, tensors of the output's shape, or broadcasts along what the kernel's store index keeps
-// (the last two dims for Gemm/MatMul, the channel for Conv).
+// (the last two dims for Gemm/MatMul, the channel for Conv). A Gather (an embedding lookup) is a
+// host too, for scalar and same-shape leaves (the position embedding added to the token's row).
 
 import type { Graph, Node } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { FUSED_KEY, FUSED_OP, leaves, type FusedTree } from './fuse-elementwise.js';
 import { useCounts } from './graph-edit.js';
 
-const HOSTS = new Set(['Conv', 'Gemm', 'MatMul']);
+/** Hosts and how many inputs of their own they have (the tree's leaves are appended after them). */
+const HOSTS: Record<string, number> = { Conv: 3, Gemm: 3, MatMul: 2, Gather: 2 };
 const EPILOGUE_KEY = 'accelc.epilogue';
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Relu', 'Sigmoid', 'Tanh', 'Erf', 'Exp', 'Neg', 'Abs', 'Sqrt', 'Max', 'Min', 'Pow']);
 
@@ -18,7 +20,7 @@ export function leafReadable(host: string, out: readonly number[], leaf: readonl
   if (numel(leaf) === 1 || (leaf.length === out.length && leaf.every((d, i) => d === out[i]))) return true;
   if (leaf.length > out.length) return false;
   const aligned = [...Array(out.length - leaf.length).fill(1), ...leaf];
-  const kept = host === 'Conv' ? [1] : [out.length - 2, out.length - 1];
+  const kept = host === 'Conv' ? [1] : host === 'Gather' ? [] : [out.length - 2, out.length - 1];
   return aligned.every((d, i) => d === 1 || (kept.includes(i) && d === out[i]));
 }
 
@@ -39,7 +41,7 @@ function fuseOnce(g: Graph): Graph {
   for (const n of g.nodes) for (const i of n.inputs) if (i && uses.get(i) === 1) consumerOf.set(i, n);
   const removed = new Set<Node>();
   const nodes = g.nodes.map((host, hi) => {
-    if (!HOSTS.has(host.op) || host.domain !== '') return host;
+    if (!HOSTS[host.op] || host.domain !== '') return host;
     const acc = host.outputs[0];
     const next = consumerOf.get(acc);
     if (!next || g.outputs.includes(acc) || removed.has(next)) return host;
@@ -57,7 +59,7 @@ function fuseOnce(g: Graph): Graph {
     removed.add(next);
     const prev = host.attrs[EPILOGUE_KEY];
     const steps = [...(typeof prev === 'string' ? JSON.parse(prev) : []), { op: 'Tree', tree, acc }];
-    const own = host.op === 'MatMul' ? 2 : 3;
+    const own = HOSTS[host.op];
     const inputs = [...host.inputs, ...Array(Math.max(0, own - host.inputs.length)).fill('')];
     return { ...host, inputs: [...inputs, ...others.filter((l) => !inputs.includes(l))], outputs: [next.outputs[0]], attrs: { ...host.attrs, [EPILOGUE_KEY]: JSON.stringify(steps) } };
   });

@@ -14,6 +14,7 @@ import { fuseEpilogueTrees } from './fuse-epilogue-tree.js';
 import { fuseLayerNorm } from './fuse-layernorm.js';
 import { foldMatMulScale } from './fold-matmul-scale.js';
 import { fuseDepthwisePointwise } from './fuse-depthwise.js';
+import { liftResidualAdds } from './lift-residual-adds.js';
 import { printGraph } from '../ir/print-graph.js';
 
 export interface Pass {
@@ -30,6 +31,7 @@ export const PASSES: Pass[] = [
   { name: 'fold-scale-shift', run: foldScaleShift },
   { name: 'fold-matmul-scale', run: foldMatMulScale },
   { name: 'fuse-layernorm', run: fuseLayerNorm },
+  { name: 'lift-residual-adds', run: liftResidualAdds },
   { name: 'fuse-epilogue', run: fuseEpilogues },
   { name: 'fuse-elementwise', run: fuseElementwise },
   { name: 'fuse-epilogue-tree', run: fuseEpilogueTrees },

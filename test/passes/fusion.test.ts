@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import { fuseElementwise, FUSED_KEY } from '../../compiler/passes/fuse-elementwise.js';
 import { fuseLayerNorm } from '../../compiler/passes/fuse-layernorm.js';
+import { fuseEpilogueTrees } from '../../compiler/passes/fuse-epilogue-tree.js';
+import { runPasses } from '../../compiler/passes/pipeline.js';
 import { compile } from '../../compiler/compile.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from '../helpers/ort.js';
 import { relError } from '../helpers/models.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
+import { encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
 
 const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2); };
 const x = valueInfo('x', FLOAT, [2, 8, 16]);
@@ -121,5 +123,50 @@ describe('fuse-epilogue-tree', () => {
     const { kernels, err } = await kernelsAndError(mmGelu);
     expect(kernels).toEqual(['MatMul_Add_Div_Erf_Add_Mul_Mul']);
     expect(err).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('fuse-epilogue-tree: an embedding Gather hosts its elementwise consumer', () => {
+  const V = 7, S = 5, E = 8;
+  // token embedding + position embedding (same shape), then a scale: one kernel
+  const embed = (leaf: { name: string; dims: number[] } = { name: 'pos', dims: [2, S, E] }): ModelParts => ({
+    inputs: [valueInfo('ids', INT64, [2, S])], outputs: [valueInfo('y', FLOAT, [2, S, E])],
+    initializers: [floatTensor('emb', [V, E], rand(V * E, 6)), floatTensor(leaf.name, leaf.dims, rand(leaf.dims.reduce((a, b) => a * b, 1), 7)),
+      floatTensor('half', [], [0.5])],
+    nodes: [node('Gather', ['emb', 'ids'], ['tok'], 'embed'), node('Add', ['tok', leaf.name], ['a'], 'pos_add'), node('Mul', ['a', 'half'], ['y'], 'scale')],
+  });
+
+  async function kernelsAndError(parts: ModelParts, threads = 1): Promise<{ kernels: string[]; err: number }> {
+    const path = join(mkdtempSync(join(tmpdir(), 'accelc-fuse-')), 'm.onnx');
+    writeFileSync(path, encode(parts));
+    const ids = new Tensor('int64', BigInt64Array.from([0, 3, 6, -1, 2, 5, 1, -7, 4, 3], BigInt), [2, S]);   // negative ids count from the end
+    const { wasm, meta } = await compile(path);
+    const s = await InferenceSession.create(wasm, { threads });
+    const ours = (await s.run({ ids })).y;
+    await s.release();
+    return { kernels: meta.kernels.map((k) => k.ops.join('_')), err: relError(ours, (await runOrtNode(path, { ids })).y) };
+  }
+
+  it('the Gather takes the Add of a same-shape tensor and the scale after it', () => {
+    const g = fuseEpilogueTrees(fuseElementwise(loadOnnx(encode(embed()), { modelName: 'embed' }).graph));
+    expect(g.nodes.map((n) => n.op)).toEqual(['Gather']);
+    expect(g.nodes[0].inputs).toEqual(['emb', 'ids', 'pos', 'half']);
+    expect(g.nodes[0].outputs).toEqual(['y']);
+  });
+
+  it('a leaf broadcast along the rows is not fused (the Gather takes scalars and same-shape leaves only)', () => {
+    const g = runPasses(loadOnnx(encode(embed({ name: 'bias', dims: [E] })), { modelName: 'embed2' }).graph);
+    expect(g.nodes.map((n) => n.op)).toEqual(['Gather', 'FusedElementwise']);
+  });
+
+  it('one kernel, matching onnxruntime-node on 1 and 2 threads', async () => {
+    for (const threads of [1, 2]) {
+      const { kernels, err } = await kernelsAndError(embed(), threads);
+      expect(kernels).toEqual(['Gather_Add_Mul']);
+      expect(err).toBeLessThanOrEqual(1e-6);
+    }
+    const { kernels, err } = await kernelsAndError(embed({ name: 'bias', dims: [E] }));
+    expect(kernels).toEqual(['Gather', 'Add_Mul']);
+    expect(err).toBeLessThanOrEqual(1e-6);
   });
 });

@@ -9,6 +9,7 @@ import { gemmKernel, gemmTileFor } from '../gemm-stage.js';
 import { broadcastIndex } from '../index-math.js';
 import { epilogueOf, epilogueSteps } from '../epilogue.js';
 import { packPanels, wantsPacking } from '../pack-panels.js';
+import { reshapeStrides } from '../views.js';
 
 export const lowerGemm: OpLowerer = (node, ctx) => {
   const a = ctx.buf(node.inputs[0]);
@@ -91,7 +92,9 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
   const aBt = aS.slice(0, -2).reduce((x, y) => x * y, 1), bBt = bS.slice(0, -2).reduce((x, y) => x * y, 1);
   // A batched A against one shared B is one GEMM over all rows (not Bt small ones re-reading B),
   // when the epilogue cannot tell the row of a batch from the flattened row (M = 1, or no epilogue).
-  if (bBt === 1 && aBt === Bt && (Bt === 1 || M === 1 || epilogueSteps(node).length === 0)) {
+  // (A strided output, plan-store-through.ts, may not let its batch rows merge: then per batch.)
+  const rowsMerge = reshapeStrides(out.shape, out.strides, [1, Bt * M, N]) !== undefined;
+  if (bBt === 1 && aBt === Bt && rowsMerge && (Bt === 1 || M === 1 || epilogueSteps(node).length === 0)) {
     const rows = Bt * M, av2 = ctx.view(a, [1, rows, K]);
     const bData = ctx.constOf(node.inputs[1]);
     const tn = columnTile(rows, N, K);
