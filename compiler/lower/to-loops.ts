@@ -101,6 +101,20 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     prelude.push(copyKernel(`${b.name}.copy`, b, t));
     return t;
   };
+  /** Copy stages after a node's own: its strided output, written contiguous first, copied back. */
+  let postlude: LoweredKernel[] = [];
+  const staged = new Map<string, Buf>();
+  const contiguousOutput = (b: Buf): Buf => {
+    let t = staged.get(b.name);
+    if (!t) {
+      t = ctx.temp(`${b.name}.contiguous`, b.dtype, b.shape);
+      staged.set(b.name, t);
+      postlude.push(copyKernel(`${b.name}.copy`, t, b));
+    }
+    return t;
+  };
+  /** Whether b is (a view of) a buffer the current node writes. */
+  const written = (b: Buf) => !!node?.outputs.some((o) => { const name = o && valueBuf.get(o); return name && bufs.get(name)?.storage === b.storage; });
   const ctx: LowerCtx = {
     graph, opts, modelName,
     buf: bufOf,
@@ -124,8 +138,8 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
       const rows = channels.view(b, shape);
       if (rows) return rows;
       let strides = reshapeStrides(b.shape, b.strides, shape);
-      if (!strides) {   // not expressible over b's layout: copy it out first (a stage of this node)
-        b = contiguousCopy(b);
+      if (!strides) {   // not expressible over b's layout: copy it out first (or back after, for an output)
+        b = written(b) ? contiguousOutput(b) : contiguousCopy(b);
         strides = contiguousStrides(shape);
       }
       return viewBuf(`${b.name}@${views++}[${shape.join('x')}]`, b, { shape, strides, offset: b.offset });
@@ -153,8 +167,10 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
       if (!LOWERINGS[n.op]) {   // a reshape that needs the elements moved
         const dst = bufOf(out);
         const stages = [copyKernel(n.name, src, ctx.view(dst, src.shape))];
-        kernels.push(kernelOf(n, [...prelude, ...stages]));
+        kernels.push(kernelOf(n, [...prelude, ...stages, ...postlude]));
         prelude = [];
+        postlude = [];
+        staged.clear();
         continue;
       }
     }
@@ -162,8 +178,10 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const lower = LOWERINGS[n.op];
     if (!lower) throw err(`no kernel for ${n.op}`);
     const stages = lower(n, ctx);
-    if (stages.length || prelude.length) kernels.push(kernelOf(n, [...prelude, ...stages]));
+    if (stages.length || prelude.length) kernels.push(kernelOf(n, [...prelude, ...stages, ...postlude]));
     prelude = [];
+    postlude = [];
+    staged.clear();
   }
   node = undefined;
   // One kernel per node: its stages run in order, all threads meeting at a barrier between them.
