@@ -62,7 +62,7 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd });
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
   planMemory(program);
-  return { source, graph, program, warnings };
+  return { source, graph, program, warnings: [...warnings, ...precisionWarnings(graph)] };
 }
 
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
@@ -75,4 +75,12 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
     : [];
   const { wasm, meta } = emitWasm(program, { ...base, relaxedSimd: !!opts.relaxedSimd, lowering, sections });
   return { wasm, meta, warnings, graph, program };
+}
+
+/** Types computed at a lower precision than the model declares (dtype.ts), said once per type. */
+function precisionWarnings(graph: Graph): string[] {
+  const narrowed: Record<string, string> = { float64: 'float32 arithmetic', uint64: 'int64 (values must stay below 2^63)' };
+  const seen = new Map<string, string>();
+  for (const v of graph.values.values()) if (narrowed[v.dtype] && !v.const && !seen.has(v.dtype)) seen.set(v.dtype, v.name);
+  return [...seen].map(([t, name]) => `${t} values (e.g. '${name}') are computed in ${narrowed[t]}; results can differ from a ${t} reference`);
 }

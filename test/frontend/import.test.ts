@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { importModel } from '../../compiler/frontend/onnx/import.js';
 import { inferShapes } from '../../compiler/frontend/onnx/infer.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
+import { lowerModel } from '../../compiler/compile.js';
 import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { encode, expectError, FLOAT, floatTensor, INT64, node, valueInfo, type ModelParts } from './build-model.js';
 
@@ -113,6 +114,11 @@ describe('inputs and shapes', () => {
     const { graph, warnings } = load(dyn);
     expect(graph.values.get('y')!.shape).toEqual([1, 3, 1]);
     expect(warnings).toEqual(["input 'x': dim 0 ('N') is not fixed; assuming 1", "input 'x': dim 2 is not fixed; assuming 1"]);
+  });
+  it('warns that float64 is computed in float32 (once per type, naming a value)', () => {
+    const f64: ModelParts = { nodes: [node('Add', ['a', 'b'], ['c'])], inputs: [valueInfo('a', 11, [2]), valueInfo('b', 11, [2])], outputs: [valueInfo('c', 11, [2])] };
+    expect(lowerModel(encode(f64)).warnings).toEqual(["float64 values (e.g. 'a') are computed in float32 arithmetic; results can differ from a float64 reference"]);
+    expect(lowerModel(encode(dyn), { shapes: { x: [1, 3, 1] } }).warnings).toEqual([]);
   });
   it('takes shapes from the options', () => {
     const { graph, warnings } = load(dyn, { x: [5, 3, 7] });
