@@ -1,6 +1,6 @@
 // A GEMM whose output rows are normalized in the same kernel (passes/fuse-row-ops.ts): a
-// LayerNormalization over the last axis computed at the GEMM's row-block loop (Halide's compute_at
-// of the row op there):
+// LayerNormalization or Softmax over the last axis computed at the GEMM's row-block loop (Halide's
+// compute_at of the row op there):
 //   parallel for (b, block):
 //     rows[r, :] = epi( A[b, base + r, :] . B[b] )            r < R, register-blocked GEMM stage
 //     out[b, base + r, :] = rowop(rows[r, :])                  the row op's stages, serial
@@ -19,6 +19,7 @@ import type { LowerCtx, LoweredKernel } from './context.js';
 import { gemmKernel, type GemmSpec } from './gemm-stage.js';
 import { ROW_TILE } from './row-reduce.js';
 import { layerNormRows } from './ops/layernorm.js';
+import { exactTiles, softmaxRows } from './ops/softmax.js';
 import type { FusedRowOp } from '../passes/fuse-row-ops.js';
 
 /** Most rows per block (R x N floats of scratch; B is re-read once per block). */
@@ -59,14 +60,20 @@ export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec, row: F
   const src = ctx.view(rows, [R, N]);
   const x = (d: Expr) => load(src.name, [v('o'), d]);
   const store = (d: Expr) => [bi, add(base, v('o')), d];
-  const stages: Stmt[] = layerNormRows({
-    name: row.node, O: R, D: N, eps: row.epsilon, x, out: spec.out, store,
-    scale: ctx.view(ctx.buf(row.scale), [N]),
-    bias: row.bias ? ctx.view(ctx.buf(row.bias), [N]) : undefined,
-    mean: ctx.scratch(`${node.name}.mean`, 'f32', [R]), inv: ctx.scratch(`${node.name}.inv`, 'f32', [R]),
-    part: N >= ROW_TILE ? ctx.scratch(`${node.name}.part`, 'f32', [R, ROW_TILE]) : undefined,
-    parallel: false,
-  });
+  const scratch = (what: string, shape: number[]) => ctx.scratch(`${node.name}.${what}`, 'f32', shape);
+  const part = scratch('part', [R, ROW_TILE]);
+  const stages: Stmt[] = row.op === 'LayerNormalization'
+    ? layerNormRows({
+      name: row.node, O: R, D: N, eps: row.epsilon ?? 1e-5, x, out: spec.out, store,
+      scale: ctx.view(ctx.buf(row.scale!), [N]),
+      bias: row.bias ? ctx.view(ctx.buf(row.bias), [N]) : undefined,
+      mean: scratch('mean', [R]), inv: scratch('inv', [R]), part, parallel: false,
+    })
+    // the exps overwrite the block's rows when the row splits into whole vector tiles
+    : softmaxRows({
+      name: row.node, O: R, N, x, ex: exactTiles(N) ? src : scratch('exp', [R, N]), out: spec.out, store,
+      max: scratch('max', [R]), sum: scratch('sum', [R]), part, parallel: false,
+    });
   const body = loop(BLOCK_VAR, spec.batch * blocks, seq(gemm.body, ...stages), 'parallel');
-  return { name: node.name, body, flops: gemm.flops / R * M * spec.batch + 8 * spec.batch * M * N };
+  return { name: node.name, body, flops: gemm.flops / R * M * spec.batch + (row.op === 'Softmax' ? 5 : 8) * spec.batch * M * N };
 }

@@ -1,6 +1,7 @@
 // Folds a row-wise op that normalizes the rows a GEMM just produced into that GEMM: a
 // LayerNormalization over the last axis reading a Gemm / MatMul output (with its fused epilogue,
-// e.g. the residual Add), as after a transformer's out-projection and second linear (post-norm).
+// e.g. the residual Add), as after a transformer's out-projection and second linear (post-norm),
+// or a Softmax over the last axis, as after attention's q.k^T MatMul (batched over heads).
 // The lowering (lower/gemm-rows.ts) computes the GEMM row block by row block, each thread
 // normalizing its block's rows while they are in cache (compute_at of the row op at the GEMM's
 // row-block loop): one kernel, no second pass over the rows in memory.
@@ -21,10 +22,11 @@ export const ROWOP_KEY = 'accelc.rowop';
 
 /** What attrs[ROWOP_KEY] of the fused node holds. */
 export interface FusedRowOp {
-  op: 'LayerNormalization';
+  op: 'LayerNormalization' | 'Softmax';
   node: string;
-  epsilon: number;
-  scale: string;
+  /** LayerNormalization's */
+  epsilon?: number;
+  scale?: string;
   bias?: string;
 }
 
@@ -50,7 +52,7 @@ export function fuseRowOps(g: Graph): Graph {
     if (!r || !info) continue;
     const own = h.op === 'MatMul' ? 2 : 3;
     const inputs = [...h.inputs, ...Array(Math.max(0, own - h.inputs.length)).fill('')];
-    inputs.push(info.scale, ...(info.bias ? [info.bias] : []));
+    inputs.push(...[info.scale, info.bias].filter((x): x is string => !!x));
     fused.set(h, { ...h, inputs, outputs: [r.outputs[0]], attrs: { ...h.attrs, [ROWOP_KEY]: JSON.stringify(info) } });
     dropped.add(r);
     if (reshape) dropped.add(reshape);
@@ -86,6 +88,11 @@ function rowOpOf(g: Graph, r: Node, x: string): FusedRowOp | undefined {
     const perRow = (name: string | undefined) => { const v = name ? g.values.get(name) : undefined; return !!v && v.dtype === 'float32' && v.shape.every((d) => typeof d === 'number') && numel(v.shape as number[]) === N; };
     if (!perRow(r.inputs[1]) || (r.inputs[2] && !perRow(r.inputs[2]))) return undefined;
     return { op: 'LayerNormalization', node: r.name, epsilon: (r.attrs.epsilon as number | undefined) ?? 1e-5, scale: r.inputs[1], bias: r.inputs[2] || undefined };
+  }
+  if (r.op === 'Softmax') {
+    // opset < 13 normalizes the flattened axes from `axis` on (default 1): the last alone only when axis is it
+    const a = (r.attrs.axis as number | undefined) ?? (g.opset >= 13 ? -1 : 1);
+    return axis(a) === rank - 1 ? { op: 'Softmax', node: r.name } : undefined;
   }
   return undefined;
 }

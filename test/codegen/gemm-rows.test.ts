@@ -21,8 +21,11 @@ interface Case {
   /** MatMul: leading dims of A (and of an activation B when bBatched) */
   batch?: number[];
   M: number; K: number; N: number;
-  row: 'LayerNormalization';
+  row: 'LayerNormalization' | 'Softmax';
   residual?: boolean; reshape?: boolean; noBias?: boolean; bBatched?: boolean;
+  /** an activation B given transposed ([.., N, K], attention's k) and transposed back by a Transpose */
+  bTransposed?: boolean;
+  opset?: number;
   axis?: number; readTwice?: boolean; gemmIsOutput?: boolean;
 }
 
@@ -35,8 +38,10 @@ function untrimmed(p: Case): ModelParts {
   const lead = p.host === 'Gemm' ? [] : p.batch ?? [];
   const gShape = [...lead, p.M, p.N];
   const yShape = p.reshape ? [1, ...gShape] : gShape;
-  const bDims = p.bBatched ? [...lead, p.K, p.N] : undefined;
+  const bDims = p.bBatched || p.bTransposed ? [...lead, p.K, p.N] : undefined;
+  const btDims = [...lead, p.N, p.K];
   const nodes = [
+    ...(p.bTransposed ? [node('Transpose', ['bt'], ['bm'], 'transpose', [attr('perm', [...lead.keys(), lead.length + 1, lead.length])])] : []),
     p.host === 'Gemm'
       ? node('Gemm', ['a', 'w', 'c'], ['g'], 'gemm', [attr('transB', 1)])
       : node('MatMul', ['a', bDims ? 'bm' : 'w'], ['g'], 'gemm'),
@@ -44,14 +49,14 @@ function untrimmed(p: Case): ModelParts {
     ...(p.reshape ? [node('Reshape', [p.residual ? 'h' : 'g', 'shape'], ['h2'], 'reshape')] : []),
     p.row === 'LayerNormalization'
       ? node('LayerNormalization', [p.reshape ? 'h2' : p.residual ? 'h' : 'g', 'gamma', ...(p.noBias ? [] : ['beta'])], ['y'], 'ln', [attr('axis', p.axis ?? -1), { name: 'epsilon', type: 1, f: 1e-5 }])
-      : node('Softmax', [p.reshape ? 'h2' : p.residual ? 'h' : 'g'], ['y'], 'softmax', [attr('axis', p.axis ?? -1)]),
+      : node('Softmax', [p.reshape ? 'h2' : p.residual ? 'h' : 'g'], ['y'], 'softmax', p.axis === undefined && (p.opset ?? 17) < 13 ? [] : [attr('axis', p.axis ?? -1)]),
     ...(p.readTwice ? [node('Relu', [p.residual ? 'h' : 'g'], ['y2'], 'relu')] : []),
   ];
   const lnParams = p.axis === undefined || p.axis === -1 ? [p.N] : gShape.slice(p.axis);
   const lnN = lnParams.reduce((a, b) => a * b, 1);
   return {
-    opset: 17,
-    inputs: [valueInfo('a', FLOAT, [...lead, p.M, p.K]), ...(bDims ? [valueInfo('bm', FLOAT, bDims)] : []), ...(p.residual ? [valueInfo('r', FLOAT, gShape)] : [])],
+    opset: p.opset ?? 17,
+    inputs: [valueInfo('a', FLOAT, [...lead, p.M, p.K]), ...(p.bTransposed ? [valueInfo('bt', FLOAT, btDims)] : bDims ? [valueInfo('bm', FLOAT, bDims)] : []), ...(p.residual ? [valueInfo('r', FLOAT, gShape)] : [])],
     outputs: [valueInfo('y', FLOAT, yShape), ...(p.readTwice ? [valueInfo('y2', FLOAT, gShape)] : []), ...(p.gemmIsOutput ? [valueInfo('g', FLOAT, gShape)] : [])],
     initializers: [
       floatTensor('w', p.host === 'Gemm' ? [p.N, p.K] : [p.K, p.N], rand(p.N * p.K, 3)), floatTensor('c', [p.N], rand(p.N, 4)),
@@ -91,6 +96,21 @@ describe('row ops fused into their GEMM', () => {
     expect(mm.nodes[0].inputs).toEqual(['a', 'w', 'gamma']);
   });
 
+  it('a Softmax over the last axis folds into the batched q.k^T MatMul (nothing else recorded or read)', () => {
+    const g = graphOf({ host: 'MatMul', batch: [4], M: 16, K: 8, N: 16, row: 'Softmax', bTransposed: true });
+    expect(g.nodes.map((n) => n.op)).toEqual(['Transpose', 'MatMul']);
+    expect(g.nodes[1].inputs).toEqual(['a', 'bm']);
+    expect(g.nodes[1].outputs).toEqual(['y']);
+    expect(fusedRowOp(g.nodes[1])).toEqual({ op: 'Softmax', node: 'softmax' });
+  });
+
+  it('declines a Softmax over other axes: axis 1 of 3, or the opset-11 default (the flattened axes from 1)', () => {
+    const base: Case = { host: 'MatMul', batch: [2], M: 16, K: 8, N: 16, row: 'Softmax' };
+    expect(graphOf({ ...base, axis: 1 }).nodes.some((n) => fusedRowOp(n))).toBe(false);
+    expect(graphOf({ ...base, opset: 11, axis: undefined }).nodes.some((n) => fusedRowOp(n))).toBe(false);
+    expect(graphOf({ ...base, opset: 11, axis: 2 }).nodes.some((n) => fusedRowOp(n))).toBe(true);
+  });
+
   it('declines when the GEMM output has another reader or is a graph output, the row op is not over the last axis alone, or rows are short', () => {
     const base: Case = { host: 'Gemm', M: 32, K: 16, N: 24, row: 'LayerNormalization' };
     const declined = (p: Case) => graphOf(p).nodes.every((n) => !fusedRowOp(n));
@@ -113,6 +133,9 @@ describe('row ops fused into their GEMM', () => {
     ['MatMul, rows a shifted last block and N not a multiple of 8, no bias', { host: 'MatMul', batch: [1], M: 37, K: 24, N: 20, row: 'LayerNormalization', noBias: true }],
     ['MatMul over 197 rows (vit), residual', { host: 'MatMul', batch: [1], M: 197, K: 32, N: 48, row: 'LayerNormalization', residual: true }],
     ['batched MatMul with an activation B', { host: 'MatMul', batch: [3], M: 20, K: 16, N: 40, row: 'LayerNormalization', bBatched: true }],
+    ['Softmax after attention scores (4 heads, B transposed, packed)', { host: 'MatMul', batch: [4], M: 128, K: 64, N: 128, row: 'Softmax', bTransposed: true }],
+    ['Softmax over 197 keys (vit: no whole vector tiles, exps to scratch), a shifted last block', { host: 'MatMul', batch: [3], M: 197, K: 16, N: 197, row: 'Softmax', bTransposed: true }],
+    ['Softmax after a Gemm + residual, rows of 12', { host: 'Gemm', M: 37, K: 16, N: 12, row: 'Softmax', residual: true }],
   ];
   for (const [name, p] of cases) {
     it(`${name}: one kernel, matching onnxruntime-node at 1 and 2 threads`, async () => {
