@@ -5,7 +5,8 @@
 // 4-lane vectors per row over 8-wide tiles, the last tile shifted inwards (min(j*8, N-8)), then a
 // scalar stage folds the 8 lanes. A shifted tile counts N%8 .. 8 columns twice: harmless for max;
 // for sum the epilogue subtracts them again. Both stages are parallel over rows `o` with the same
-// chunks as the caller's other row stages.
+// chunks as the caller's other row stages, or serial when the caller's loop is the parallel one
+// (rows normalized inside a GEMM kernel, gemm-rows.ts).
 
 import type { Buf, Expr, Stmt } from '../ir/loop.js';
 import { bin, c, load, mul, sub, v } from '../ir/loop.js';
@@ -29,6 +30,13 @@ export interface RowReduce {
   O: number; N: number;
   /** applied to the finished row value (ACC) */
   epilogue?: Expr;
+  /** false: no parallel loop over rows (the caller's loop hands out the rows). Default true. */
+  parallel?: boolean;
+}
+
+/** A row stage's schedule with its parallel loop dropped when the rows run inside a caller's parallel loop. */
+export function rowSchedule(s: Schedule, parallel = true): Schedule {
+  return parallel ? s : s.filter((p) => p.p !== 'parallel');
 }
 
 export function rowReduceStages(r: RowReduce): Stmt[] {
@@ -42,12 +50,13 @@ export function rowReduceStages(r: RowReduce): Stmt[] {
     { p: 'vectorize', axis: 'tv' },
     { p: 'parallel', axis: 'o' },
   ];
+  const par = r.parallel ?? true;
   const partStage = lowerStage({
     name: `${r.name}.part`, out: r.part.name, type: 'f32',
     axes: [{ name: 'o', extent: O }, { name: 't', extent: ROW_TILE }],
     reduce: { op: r.op, axes: [{ name: 'j', extent: Math.ceil(N / ROW_TILE) }] },
     body: r.elem(col),
-  }, partial);
+  }, rowSchedule(partial, par));
   // columns the shifted last tile counted twice: [N-8, 8*floor(N/8))
   const twice = r.op === 'sum' ? ROW_TILE * Math.ceil(N / ROW_TILE) - N : 0;
   let acc: Expr = { k: 'var', name: ACC };
@@ -59,6 +68,6 @@ export function rowReduceStages(r: RowReduce): Stmt[] {
     reduce: { op: r.op, axes: [{ name: 't', extent: ROW_TILE }] },
     body: load(r.part.name, [v('o'), v('t')]),
     epilogue: epi,
-  }, [{ p: 'cache_write', at: 'o' }, { p: 'parallel', axis: 'o' }]);
+  }, rowSchedule([{ p: 'cache_write', at: 'o' }, { p: 'parallel', axis: 'o' }], par));
   return [partStage, foldStage];
 }

@@ -15,6 +15,7 @@ import { channelBufs } from './channel-bufs.js';
 import { planStoreThrough, storeView } from './plan-store-through.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { fusedDepthwise } from '../passes/fuse-depthwise.js';
+import { fusedRowOp } from '../passes/fuse-row-ops.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, normAxis, vars } from './index-math.js';
@@ -191,7 +192,8 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const ops = n.op === FUSED_OP ? epilogueOps(n) : [n.op, ...epilogueOps(n)];
     const dw = fusedDepthwise(n);   // a depthwise conv fused in runs first
     const before = dw ? ['Conv', ...epilogueOps({ ...n, attrs: dw.attrs })] : [];
-    return { name: n.name, ops: [...before, ...ops], nodes: [...(dw ? [dw.node] : []), n.name], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
+    const row = fusedRowOp(n);   // a row op fused in runs last
+    return { name: n.name, ops: [...before, ...ops, ...(row ? [row.op] : [])], nodes: [...(dw ? [dw.node] : []), n.name, ...(row ? [row.node] : [])], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);

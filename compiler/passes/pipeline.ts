@@ -15,6 +15,7 @@ import { fuseLayerNorm } from './fuse-layernorm.js';
 import { foldMatMulScale } from './fold-matmul-scale.js';
 import { fuseDepthwisePointwise } from './fuse-depthwise.js';
 import { liftResidualAdds } from './lift-residual-adds.js';
+import { fuseRowOps } from './fuse-row-ops.js';
 import { printGraph } from '../ir/print-graph.js';
 
 export interface Pass {
@@ -36,6 +37,7 @@ export const PASSES: Pass[] = [
   { name: 'fuse-elementwise', run: fuseElementwise },
   { name: 'fuse-epilogue-tree', run: fuseEpilogueTrees },
   { name: 'fuse-depthwise', run: fuseDepthwisePointwise },
+  { name: 'fuse-row-ops', run: fuseRowOps },
   { name: 'prune', run: eliminateDeadNodes },
 ];
 

@@ -4,22 +4,15 @@
 // block and a residual Add.
 
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { onnx } from '../../compiler/frontend/onnx/proto.js';
-import { compile } from '../../compiler/compile.js';
 import { runPasses } from '../../compiler/passes/pipeline.js';
 import { fusedDepthwise } from '../../compiler/passes/fuse-depthwise.js';
 import { blockRows } from '../../compiler/lower/dw-pw.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
-import { InferenceSession } from '../../runtime/session.js';
-import { Tensor } from '../../runtime/tensor.js';
-import { runOrtNode } from '../helpers/ort.js';
-import { relError } from '../helpers/models.js';
+import { compareWithOrt, seededValues } from '../helpers/ort-compare.js';
 import { encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
-const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1); };
+const rand = seededValues;
 const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
 
 interface Case { n: number; c: number; m: number; h: number; k: number; stride: number; residual?: boolean; readTwice?: boolean }
@@ -45,23 +38,6 @@ function model(p: Case): ModelParts {
     ],
     nodes,
   };
-}
-
-async function compareWithOrt(p: Case, threads: number): Promise<{ err: number; ops: string[][] }> {
-  const path = join(mkdtempSync(join(tmpdir(), 'accelc-dwpw-')), 'm.onnx');
-  const parts = model(p);
-  writeFileSync(path, encode(parts));
-  const feeds: Record<string, Tensor> = {};
-  parts.inputs!.forEach((vi, i) => {
-    const shape = vi.type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue));
-    feeds[vi.name!] = new Tensor('float32', Float32Array.from(rand(shape.reduce((a, b) => a * b, 1), 9 + i).map((v) => v * 4)), shape);
-  });
-  const { wasm, meta } = await compile(path);
-  const s = await InferenceSession.create(wasm, { threads, inlineWork: 0 });
-  const ours = await s.run(feeds);
-  await s.release();
-  const ref = await runOrtNode(path, feeds);
-  return { err: Math.max(...Object.keys(ref).map((k) => relError(ours[k], ref[k]))), ops: meta.kernels.map((k) => k.ops) };
 }
 
 describe('depthwise + pointwise fusion', () => {
@@ -99,7 +75,7 @@ describe('depthwise + pointwise fusion', () => {
   for (const [name, p] of cases) {
     it(`${name}: one kernel, matching onnxruntime-node at 1 and 2 threads`, async () => {
       for (const threads of [1, 2]) {
-        const { err, ops } = await compareWithOrt(p, threads);
+        const { err, ops } = await compareWithOrt(model(p), threads, 4);
         expect(ops).toEqual([['Conv', 'Clip', 'Conv', ...(p.residual ? ['Add'] : [])]]);
         expect(err).toBeLessThanOrEqual(1e-5);
       }

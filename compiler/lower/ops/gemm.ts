@@ -4,8 +4,11 @@
 
 import type { Expr } from '../../ir/loop.js';
 import { add, c, f, load, mul, bin } from '../../ir/loop.js';
-import type { OpLowerer } from '../context.js';
-import { gemmKernel, gemmTileFor } from '../gemm-stage.js';
+import type { Node } from '../../ir/graph.js';
+import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
+import { gemmKernel, gemmTileFor, type GemmSpec } from '../gemm-stage.js';
+import { gemmRowsKernel } from '../gemm-rows.js';
+import { fusedRowOp } from '../../passes/fuse-row-ops.js';
 import { broadcastIndex } from '../index-math.js';
 import { epilogueOf, epilogueSteps } from '../epilogue.js';
 import { packPanels, wantsPacking } from '../pack-panels.js';
@@ -25,7 +28,7 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   const cb = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const out = ctx.buf(node.outputs[0]);
   const bT = transB && !bConst;
-  return [gemmKernel({
+  return [contraction(node, ctx, {
     name: node.name, out: ctx.view(out, [1, M, N]), batch: 1, M, N, K,
     a: (_b, _ib, _ii, i, k) => load(a.name, transA ? [k, i] : [i, k]),
     b: (_b, k, j, jo, jt) => (bConst ? load(bb.name, [jo, k, jt]) : load(bb.name, bT ? [j, k] : [k, j])),
@@ -42,7 +45,12 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   })];
 };
 
-/** B as [K][N] row-major with alpha folded in. */
+/** The GEMM stage of a node, with the row op fused into it (passes/fuse-row-ops.ts) if any. */
+function contraction(node: Node, ctx: LowerCtx, spec: GemmSpec): LoweredKernel {
+  const row = fusedRowOp(node);
+  return row ? gemmRowsKernel(node, ctx, spec, row) : gemmKernel(spec);
+}
+
 /** The GEMM's column tile width for these sizes (its B panels are this wide). */
 function columnTile(M: number, N: number, K: number): number {
   const { nr } = gemmTileFor({ M, N });
@@ -100,7 +108,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
     const tn = columnTile(rows, N, K);
     const bp = bData ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packB(bData, K, N, tn, false, 1)) : ctx.view(b, [1, K, N]);
     const pack = !bData && wantsPacking(bp, N, rows) ? packPanels(ctx, node.name, bp, 1, K, N, tn) : undefined;
-    const gemm = gemmKernel({
+    const gemm = contraction(node, ctx, {
       name: node.name, out: ctx.view(out, [1, rows, N]), batch: 1, M: rows, N, K,
       a: (_b, _ib, _ii, i, k) => load(av2.name, [c(0), i, k]),
       b: (_b, k, j, jo, jt) => (bData ? load(bp.name, [jo, k, jt]) : pack ? load(pack.packed.name, [c(0), jo, k, jt]) : load(bp.name, [c(0), k, j])),
@@ -112,7 +120,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
   const bIdx = (bi: Expr) => (bBt === 1 ? c(0) : batchOf(bS, bi));
   // B with non-adjacent columns (a transposed activation): packed into panels first
   const pack = wantsPacking(bv, N, M) ? packPanels(ctx, node.name, bv, bBt, K, N, columnTile(M, N, K)) : undefined;
-  const gemm = gemmKernel({
+  const gemm = contraction(node, ctx, {
     name: node.name, out: ctx.view(out, [Bt, M, N]), batch: Bt, M, N, K,
     a: (bi, _ib, _ii, i, k) => load(av.name, [aBt === 1 ? c(0) : batchOf(aS, bi), i, k]),
     b: (bi, k, j, jo, jt) => (pack ? load(pack.packed.name, [bIdx(bi), jo, k, jt]) : load(bv.name, [bIdx(bi), k, j])),

@@ -7,6 +7,8 @@
 // are vectorized along the row (pointwise schedule, shifted last tile), and so are the row max and
 // sum (row-reduce.ts). A shifted tile runs twice, so the scale stage divides in place only when the
 // row splits exactly into whole tiles; otherwise the exps go to a scratch buffer it reads from.
+// Those vectorized row stages (softmaxRows) also run on the rows of a GEMM's row block, inside the
+// GEMM kernel (gemm-rows.ts).
 
 import type { Buf, Expr, Stmt } from '../../ir/loop.js';
 import { bin, load, sub, v } from '../../ir/loop.js';
@@ -17,7 +19,43 @@ import type { OpLowerer } from '../context.js';
 import { LANES, pointwiseSchedule } from '../default-schedules.js';
 import { normAxis } from '../index-math.js';
 import { mergeOuterLoops } from '../merge-loops.js';
-import { ROW_TILE, rowReduceStages } from '../row-reduce.js';
+import { ROW_TILE, rowReduceStages, rowSchedule } from '../row-reduce.js';
+
+/** Softmax of rows v('o') in 0..O of N >= ROW_TILE contiguous elements. */
+export interface SoftmaxRows {
+  name: string;
+  O: number; N: number;
+  /** element `a` of row v('o') */
+  x(a: Expr): Expr;
+  /** [O, N] where the exps go: may be the rows read or the output only when exactTiles(N) */
+  ex: Buf;
+  out: Buf;
+  /** where element `a` of row v('o') is stored in `out` */
+  store(a: Expr): Expr[];
+  max: Buf; sum: Buf;      // [O]
+  part: Buf;               // [O, ROW_TILE]
+  /** false: the rows run inside the caller's parallel loop. Default true. */
+  parallel?: boolean;
+}
+
+/** Whether the pointwise stages cover a row of N in whole vector tiles (no shifted last tile, which runs twice). */
+export function exactTiles(N: number): boolean {
+  return N < LANES || N % (N >= 8 * LANES ? 2 * LANES : LANES) === 0;
+}
+
+export function softmaxRows(p: SoftmaxRows): Stmt[] {
+  const { O, N } = p, par = p.parallel ?? true;
+  const o = v('o'), axes = [{ name: 'o', extent: O }, { name: 'a', extent: N }];
+  const pw = (def: ComputeDef) => lowerStage(def, rowSchedule(pointwiseSchedule(def), par));
+  const exAt = (a: Expr) => load(p.ex.name, [o, a]);
+  const reduce = (op: 'max' | 'sum', elem: (a: Expr) => Expr, out: Buf) => rowReduceStages({ name: `${p.name}.${op}`, op, elem, out, part: p.part, O, N, parallel: par });
+  return [
+    ...reduce('max', p.x, p.max),
+    pw({ name: `${p.name}.exp`, out: p.ex.name, type: 'f32', axes, body: { k: 'call', fn: 'exp', args: [sub(p.x(v('a')), load(p.max.name, [o]))] } }),
+    ...reduce('sum', exAt, p.sum),
+    pw({ name: `${p.name}.norm`, out: p.out.name, type: 'f32', axes, body: bin('div', exAt(v('a')), load(p.sum.name, [o])), outIndex: p.store(v('a')) }),
+  ];
+}
 
 export const lowerSoftmax: OpLowerer = (node, ctx) => {
   const x = ctx.buf(node.inputs[0]);
@@ -33,6 +71,15 @@ export const lowerSoftmax: OpLowerer = (node, ctx) => {
   const mx = ctx.temp(`${node.name}.max`, 'f32', rows ? [O] : [O, I]);
   const sm = ctx.temp(`${node.name}.sum`, 'f32', rows ? [O] : [O, I]);
   const log = node.op === 'LogSoftmax';
+  const exact = !rows || exactTiles(Nn);
+  if (rows && Nn >= ROW_TILE && O > 1 && !log) {
+    const stages = softmaxRows({
+      name: node.name, O, N: Nn, x: (a) => load(xv.name, [v('o'), a]),
+      ex: exact ? ov : ctx.temp(`${node.name}.exp`, 'f32', [O, Nn]), out: ov, store: (a) => [v('o'), a],
+      max: mx, sum: sm, part: ctx.temp(`${node.name}.part`, 'f32', [O, ROW_TILE]),
+    });
+    return [{ name: node.name, body: mergeOuterLoops(stages), flops: 5 * O * Nn }];
+  }
   const oi = rows ? [v('o')] : [v('o'), v('i')];
   const oai = rows ? [v('o'), v('a')] : [v('o'), v('a'), v('i')];
   const row = rows ? [{ name: 'o', extent: O }] : [{ name: 'o', extent: O }, { name: 'i', extent: I }];
@@ -45,9 +92,8 @@ export const lowerSoftmax: OpLowerer = (node, ctx) => {
   const pw = (def: ComputeDef) => st(def, rows && O > 1 ? pointwiseSchedule(def) : par);
   const shifted: Expr = sub(load(xv.name, oai), load(mx.name, oi));
   const expOf: Expr = { k: 'call', fn: 'exp', args: [shifted] };
-  const exactTiles = !rows || Nn < LANES || Nn % (Nn >= 8 * LANES ? 2 * LANES : LANES) === 0;
   // exps go to the output, or to a scratch copy of the rows when the scale stage cannot run in place
-  const ex = exactTiles || log ? ov : ctx.temp(`${node.name}.exp`, 'f32', [O, Nn]);
+  const ex = exact || log ? ov : ctx.temp(`${node.name}.exp`, 'f32', [O, Nn]);
   const scaled = bin('div', load(ex.name, oai), load(sm.name, oi));
   // along contiguous rows of >= 8: vectorized (rowReduceStages); otherwise one scalar reduction
   const vecRows = rows && Nn >= ROW_TILE;
