@@ -7,6 +7,8 @@
 // --profile adds, per model, the kernels that scale worst (from SessionOptions.profile timings).
 // Before and after, a pure-JavaScript busy loop on 1 and then 2 workers (best of 3) measures how
 // much parallel speedup the machine itself gives right now (a shared machine may give less than 2x).
+// A memory probe does the same with copies of 128 MB buffers (native memcpy), for the bandwidth the
+// machine gives 2 threads against 1: the ceiling for kernels that stream activations.
 // --quiet-machine X (e.g. 1.8): measure a model only between two such checks that both reach X,
 // retrying (after a pause, up to 10 times) when the machine is busy with other work.
 // Prints a Markdown table (or JSON) and writes bench/results/threads.{json,md}.
@@ -39,6 +41,7 @@ for (const name of opts.models) {
   report.models.push(await measureQuietly(() => benchModel(name, file)));
 }
 report.machine_speedup_after = await machineSpeedup();
+report.memory_speedup = await memorySpeedup();
 const md = markdown(report);
 const out = path.join(repo, 'bench', 'results');
 mkdirSync(out, { recursive: true });
@@ -113,7 +116,8 @@ function markdown(r) {
   const lines = [
     '# accelc thread scaling', '',
     `${r.date} · node ${r.node} · ${r.cpu} · ${r.cores} cores · load average ${r.load_avg.join(' ')} · ${r.iters} iters after ${r.warmup} warm-up · p50 (and min) in ms`, '',
-    `The machine itself (a JS busy loop, 2 workers vs 1): ${f(r.machine_speedup_before)}x before, ${f(r.machine_speedup_after)}x after.`, '',
+    `The machine itself (a JS busy loop, 2 workers vs 1): ${f(r.machine_speedup_before)}x before, ${f(r.machine_speedup_after)}x after.` +
+      (r.memory_speedup ? ` Memory bandwidth (copies of 128 MB, best of 3): ${f(r.memory_speedup.one_gbs, 1)} GB/s on 1 worker, ${f(r.memory_speedup.two_gbs, 1)} GB/s on 2 (${f(r.memory_speedup.speedup)}x).` : ''), '',
     `| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`,
   ];
   for (const m of r.models) {
@@ -165,6 +169,26 @@ async function machineSpeedup() {
   }
   await Promise.all(workers.map((w) => w.terminate()));
   return round(one / two);
+}
+
+/** Copy bandwidth of 2 workers at once (each its own buffers) against 1, best of 3 each. */
+async function memorySpeedup() {
+  const code = `const { parentPort } = require('node:worker_threads');
+    const n = 32 << 20, a = new Float32Array(n).fill(1), b = new Float32Array(n);
+    b.set(a);
+    parentPort.on('message', (reps) => { const t = performance.now(); for (let i = 0; i < reps; i++) b.set(a); parentPort.postMessage(performance.now() - t); });`;
+  const workers = [0, 1].map(() => new Worker(code, { eval: true }));
+  const job = (w, reps) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(reps); });
+  const reps = 5, bytes = reps * 2 * (32 << 20) * 4;   // read + written
+  await Promise.all(workers.map((w) => job(w, 1)));
+  let one = 0, two = 0;
+  for (let trial = 0; trial < 3; trial++) {
+    one = Math.max(one, bytes / (await job(workers[0], reps)) / 1e6);
+    const ms = await Promise.all(workers.map((w) => job(w, reps)));
+    two = Math.max(two, ms.reduce((acc, t) => acc + bytes / t / 1e6, 0));
+  }
+  await Promise.all(workers.map((w) => w.terminate()));
+  return { one_gbs: round(one), two_gbs: round(two), speedup: round(two / one) };
 }
 
 function parseOptions(argv) {
