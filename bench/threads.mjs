@@ -7,8 +7,9 @@
 // --profile adds, per model, the kernels that scale worst (from SessionOptions.profile timings).
 // Before and after, a pure-JavaScript busy loop on 1 and then 2 workers (best of 3) measures how
 // much parallel speedup the machine itself gives right now (a shared machine may give less than 2x).
-// A memory probe does the same with copies of 128 MB buffers (native memcpy), for the bandwidth the
-// machine gives 2 threads against 1: the ceiling for kernels that stream activations.
+// A memory probe does the same with buffer copies (native memcpy) of 4 MB (in the shared L3, like a
+// model's activations) and 128 MB (memory), for the bandwidth the machine gives 2 threads against
+// 1: the ceiling for kernels that stream activations.
 // --quiet-machine X (e.g. 1.8): measure a model only between two such checks that both reach X,
 // retrying (after a pause, up to 10 times) when the machine is busy with other work.
 // Prints a Markdown table (or JSON) and writes bench/results/threads.{json,md}.
@@ -117,7 +118,7 @@ function markdown(r) {
     '# accelc thread scaling', '',
     `${r.date} · node ${r.node} · ${r.cpu} · ${r.cores} cores · load average ${r.load_avg.join(' ')} · ${r.iters} iters after ${r.warmup} warm-up · p50 (and min) in ms`, '',
     `The machine itself (a JS busy loop, 2 workers vs 1): ${f(r.machine_speedup_before)}x before, ${f(r.machine_speedup_after)}x after.` +
-      (r.memory_speedup ? ` Memory bandwidth (copies of 128 MB, best of 3): ${f(r.memory_speedup.one_gbs, 1)} GB/s on 1 worker, ${f(r.memory_speedup.two_gbs, 1)} GB/s on 2 (${f(r.memory_speedup.speedup)}x).` : ''), '',
+      (r.memory_speedup ? ` Copy bandwidth, 1 worker -> 2 (best of 3): ${['l3', 'memory'].map((k) => { const m = r.memory_speedup[k]; return `${k === 'l3' ? '4 MB buffers (L3)' : '128 MB buffers (memory)'} ${f(m.one_gbs, 1)} -> ${f(m.two_gbs, 1)} GB/s (${f(m.speedup)}x)`; }).join(', ')}.` : ''), '',
     `| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`,
   ];
   for (const m of r.models) {
@@ -171,24 +172,30 @@ async function machineSpeedup() {
   return round(one / two);
 }
 
-/** Copy bandwidth of 2 workers at once (each its own buffers) against 1, best of 3 each. */
+/**
+ * Copy bandwidth of 2 workers at once (each its own buffers) against 1, best of 3 each: with 4 MB
+ * buffers (both workers' data in the shared L3, as a model's activations) and 128 MB (memory).
+ */
 async function memorySpeedup() {
-  const code = `const { parentPort } = require('node:worker_threads');
-    const n = 32 << 20, a = new Float32Array(n).fill(1), b = new Float32Array(n);
-    b.set(a);
-    parentPort.on('message', (reps) => { const t = performance.now(); for (let i = 0; i < reps; i++) b.set(a); parentPort.postMessage(performance.now() - t); });`;
-  const workers = [0, 1].map(() => new Worker(code, { eval: true }));
-  const job = (w, reps) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(reps); });
-  const reps = 5, bytes = reps * 2 * (32 << 20) * 4;   // read + written
-  await Promise.all(workers.map((w) => job(w, 1)));
-  let one = 0, two = 0;
-  for (let trial = 0; trial < 3; trial++) {
-    one = Math.max(one, bytes / (await job(workers[0], reps)) / 1e6);
-    const ms = await Promise.all(workers.map((w) => job(w, reps)));
-    two = Math.max(two, ms.reduce((acc, t) => acc + bytes / t / 1e6, 0));
-  }
-  await Promise.all(workers.map((w) => w.terminate()));
-  return { one_gbs: round(one), two_gbs: round(two), speedup: round(two / one) };
+  const probe = async (floats, reps) => {
+    const code = `const { parentPort } = require('node:worker_threads');
+      const n = ${floats}, a = new Float32Array(n).fill(1), b = new Float32Array(n);
+      b.set(a);
+      parentPort.on('message', (reps) => { const t = performance.now(); for (let i = 0; i < reps; i++) b.set(a); parentPort.postMessage(performance.now() - t); });`;
+    const workers = [0, 1].map(() => new Worker(code, { eval: true }));
+    const job = (w, r) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(r); });
+    const bytes = reps * 2 * floats * 4;   // read + written
+    await Promise.all(workers.map((w) => job(w, 1)));
+    let one = 0, two = 0;
+    for (let trial = 0; trial < 3; trial++) {
+      one = Math.max(one, bytes / (await job(workers[0], reps)) / 1e6);
+      const ms = await Promise.all(workers.map((w) => job(w, reps)));
+      two = Math.max(two, ms.reduce((acc, t) => acc + bytes / t / 1e6, 0));
+    }
+    await Promise.all(workers.map((w) => w.terminate()));
+    return { one_gbs: round(one), two_gbs: round(two), speedup: round(two / one) };
+  };
+  return { l3: await probe(1 << 20, 100), memory: await probe(32 << 20, 5) };
 }
 
 function parseOptions(argv) {
