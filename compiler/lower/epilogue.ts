@@ -7,6 +7,7 @@ import { add, c, f, load, max, min, mul } from '../ir/loop.js';
 import type { LowerCtx } from './context.js';
 import type { FusedTree } from '../passes/fuse-elementwise.js';
 import { elementwiseExpr } from './ops/elementwise.js';
+import { fusedRowOp } from '../passes/fuse-row-ops.js';
 
 export interface EpilogueStep {
   op: 'Relu' | 'Clip' | 'Sigmoid' | 'HardSigmoid' | 'HardSwish' | 'Add' | 'Tree';
@@ -54,7 +55,7 @@ export function epilogueOf(node: Node, ctx: LowerCtx, acc: Expr, idx: Expr[], vi
  * Gemm/MatMul (see leafReadable in passes/fuse-epilogue-tree.ts).
  */
 function treeExpr(node: Node, ctx: LowerCtx, tree: FusedTree, accName: string, acc: Expr, idx: Expr[], viewShape?: number[]): Expr {
-  const out = ctx.graph.values.get(node.outputs[0])!.shape as number[];
+  const out = fusedRowOp(node)?.hostShape ?? (ctx.graph.values.get(node.outputs[0])!.shape as number[]);
   const leaf = (name: string): Expr => {
     if (name === accName) return acc;
     const b = ctx.buf(name);

@@ -61,7 +61,9 @@ function fuseOnce(g: Graph): Graph {
     const steps = [...(typeof prev === 'string' ? JSON.parse(prev) : []), { op: 'Tree', tree, acc }];
     const own = HOSTS[host.op];
     const inputs = [...host.inputs, ...Array(Math.max(0, own - host.inputs.length)).fill('')];
-    return { ...host, inputs: [...inputs, ...others.filter((l) => !inputs.includes(l))], outputs: [next.outputs[0]], attrs: { ...host.attrs, [EPILOGUE_KEY]: JSON.stringify(steps) } };
+    // every leaf becomes an input of its own, even one the host already reads (its own input, say),
+    // so that use counts see the epilogue's read too (passes after this one rely on them)
+    return { ...host, inputs: [...inputs, ...new Set(others)], outputs: [next.outputs[0]], attrs: { ...host.attrs, [EPILOGUE_KEY]: JSON.stringify(steps) } };
   });
   return removed.size ? { ...g, nodes: nodes.filter((n) => !removed.has(n)) } : g;
 }

@@ -33,6 +33,8 @@ export interface FusedRowOp {
   epsilon?: number;
   scale?: string;
   bias?: string;
+  /** The GEMM's output shape, when the row op was fused through a Reshape (the node's output has the Reshape's). */
+  hostShape?: number[];
 }
 
 /** Shortest row the fused lowering takes (its row reductions run on 8-wide vector tiles). */
@@ -51,6 +53,8 @@ export function fuseRowOps(g: Graph): Graph {
   const gone: string[] = [];   // the values between the GEMM and the row op's output
   g.nodes.forEach((h, hi) => {
     if (!HOSTS.has(h.op) || h.domain !== '' || h.attrs[ROWOP_KEY]) return;
+    // a MatMul with a 1-D B has no column axis: its output's last axis is not a GEMM row
+    if (h.op === 'MatMul' && (g.values.get(h.inputs[1])?.shape.length ?? 0) < 2) return;
     const sole = (value: string) => (uses.get(value) === 1 && !g.outputs.includes(value) ? consumer.get(value) : undefined);
     let x = h.outputs[0], r = sole(x);
     const reshape = r?.op === 'Reshape' && lastDim(g, r.outputs[0]) === lastDim(g, x) ? r : undefined;
@@ -62,7 +66,9 @@ export function fuseRowOps(g: Graph): Graph {
     const own = h.op === 'MatMul' ? 2 : 3;
     const inputs = [...h.inputs, ...Array(Math.max(0, own - h.inputs.length)).fill('')];
     inputs.push(...[info.scale, info.bias].filter((x): x is string => !!x));
-    fused.set(h, { ...h, inputs, outputs: [r.outputs[0]], attrs: { ...h.attrs, [ROWOP_KEY]: JSON.stringify(info) } });
+    // behind a Reshape, the epilogue still indexes the GEMM's own output shape
+    const hostShape = reshape ? (g.values.get(h.outputs[0])!.shape as number[]) : undefined;
+    fused.set(h, { ...h, inputs, outputs: [r.outputs[0]], attrs: { ...h.attrs, [ROWOP_KEY]: JSON.stringify({ ...info, ...(hostShape ? { hostShape } : {}) }) } });
     dropped.add(r);
     if (reshape) dropped.add(reshape);
     gone.push(h.outputs[0], ...(reshape ? [x] : []));

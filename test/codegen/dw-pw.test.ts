@@ -81,4 +81,40 @@ describe('depthwise + pointwise fusion', () => {
       }
     });
   }
+
+  // Found in review: a 1x1 conv whose epilogue also reads the depthwise output; a chain of 1x1
+  // convs with one channel (each passes for a depthwise conv).
+  it('leaves the pair alone when the 1x1 conv\'s epilogue also reads the depthwise output (gating), matching onnxruntime-node', async () => {
+    const c = 4, h = 112;
+    const p: ModelParts = {
+      opset: 13,
+      inputs: [valueInfo('x', FLOAT, [1, c, h, h])], outputs: [valueInfo('y', FLOAT, [1, c, h, h])],
+      initializers: [floatTensor('dw.w', [c, 1, 3, 3], rand(c * 9, 3)), floatTensor('pw.w', [c, c, 1, 1], rand(c * c, 5))],
+      nodes: [
+        node('Conv', ['x', 'dw.w'], ['d'], 'dw', [attr('group', c), attr('pads', [1, 1, 1, 1]), attr('kernel_shape', [3, 3])]),
+        node('Conv', ['d', 'pw.w'], ['z'], 'pw', [attr('kernel_shape', [1, 1])]),
+        node('Mul', ['z', 'd'], ['y'], 'mul'),
+      ],
+    };
+    const { err, ops } = await compareWithOrt(p, 1);
+    expect(ops).toEqual([['Conv'], ['Conv', 'Mul']]);
+    expect(err).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('fuses a one-channel chain of 1x1 convs once (a node fused as the consumer is not taken again as a producer)', async () => {
+    const h = 112;
+    const p: ModelParts = {
+      opset: 13,
+      inputs: [valueInfo('x', FLOAT, [1, 1, h, h])], outputs: [valueInfo('y', FLOAT, [1, 4, h, h])],
+      initializers: [floatTensor('w1', [1, 1, 3, 3], rand(9, 3)), floatTensor('w2', [1, 1, 1, 1], [0.5]), floatTensor('w3', [4, 1, 1, 1], rand(4, 5))],
+      nodes: [
+        node('Conv', ['x', 'w1'], ['a'], 'c1', [attr('group', 1), attr('pads', [1, 1, 1, 1]), attr('kernel_shape', [3, 3])]),
+        node('Conv', ['a', 'w2'], ['b'], 'c2', [attr('group', 1), attr('kernel_shape', [1, 1])]),
+        node('Conv', ['b', 'w3'], ['y'], 'c3', [attr('kernel_shape', [1, 1])]),
+      ],
+    };
+    const { err, ops } = await compareWithOrt(p, 1);
+    expect(ops).toHaveLength(2);
+    expect(err).toBeLessThanOrEqual(1e-5);
+  });
 });

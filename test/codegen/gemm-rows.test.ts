@@ -154,4 +154,39 @@ describe('row ops fused into their GEMM', () => {
       }
     });
   }
+
+  // Found in review: a MatMul with a 1-D B (no column axis) and a tree epilogue behind a Reshape.
+  const oneDimB = (row: 'Softmax' | 'LayerNormalization'): ModelParts => ({
+    opset: 17,
+    inputs: [valueInfo('a', FLOAT, [2, 16, 32])],
+    outputs: [valueInfo('y', FLOAT, [2, 16])],
+    initializers: [floatTensor('w', [32], rand(32, 3)), floatTensor('gamma', [16], rand(16, 5)), floatTensor('beta', [16], rand(16, 6))],
+    nodes: [node('MatMul', ['a', 'w'], ['g'], 'mm'),
+      row === 'Softmax' ? node('Softmax', ['g'], ['y'], 'sm', [attr('axis', -1)]) : node('LayerNormalization', ['g', 'gamma', 'beta'], ['y'], 'ln', [attr('axis', -1)])],
+  });
+  for (const row of ['Softmax', 'LayerNormalization'] as const) {
+    it(`a MatMul with a 1-D B keeps its ${row} apart (its output's last axis is not a GEMM row), matching onnxruntime-node`, async () => {
+      const { err, ops } = await compareWithOrt(oneDimB(row), 1);
+      expect(ops).toEqual([['MatMul'], [row]]);
+      expect(err).toBeLessThanOrEqual(1e-5);
+    });
+  }
+  for (const shape of [[16, 16], [4, 4, 16]]) {
+    it(`an elementwise-tree epilogue (Mul by a tensor) before a Reshape to [${shape}] and a LayerNorm indexes the GEMM's shape`, async () => {
+      const p: ModelParts = {
+        opset: 17,
+        inputs: [valueInfo('a', FLOAT, [2, 8, 32]), valueInfo('r', FLOAT, [2, 8, 16])],
+        outputs: [valueInfo('y', FLOAT, shape)],
+        initializers: [floatTensor('w', [32, 16], rand(512, 3)), floatTensor('gamma', [16], rand(16, 5)), floatTensor('beta', [16], rand(16, 6)),
+          { name: 'shape', dims: [shape.length], dataType: INT64, int64Data: shape }],
+        nodes: [node('MatMul', ['a', 'w'], ['g'], 'mm'), node('Mul', ['g', 'r'], ['h'], 'mul'), node('Reshape', ['h', 'shape'], ['h2'], 'rs'),
+          node('LayerNormalization', ['h2', 'gamma', 'beta'], ['y'], 'ln', [attr('axis', -1)])],
+      };
+      for (const threads of [1, 2]) {
+        const { err, ops } = await compareWithOrt(p, threads);
+        expect(ops).toEqual([['MatMul', 'Mul', 'LayerNormalization']]);
+        expect(err).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  }
 });
