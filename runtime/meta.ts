@@ -35,6 +35,16 @@ export interface TensorMeta {
   dtype: string;        // ONNX-style dtype name: 'float32', 'int64', ...
   shape: number[];
   offset: number;       // byte address in memory, contiguous row-major
+  /** An integer input that indexes an axis (Gather indices): the values it may hold, checked before a run. */
+  range?: IndexRange;
+}
+
+/** Allowed values [min, max] of an index input, and the node whose axis it indexes. */
+export interface IndexRange {
+  min: number;
+  max: number;
+  node: string;
+  op: string;
 }
 
 export interface KernelMeta {

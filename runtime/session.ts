@@ -337,6 +337,20 @@ function checkFeed(t: TensorMeta, given: Tensor | undefined, ctx: { model: strin
   if (given.data.length !== size) {
     fail('E_INPUT', `input '${t.name}': expected ${size} elements, got ${given.data.length}`, ctx);
   }
+  if (t.range) checkRange(t, given.data as ArrayLike<number | bigint>, ctx);
+}
+
+/** An index input's values against the axis they index (the kernels do not check them). */
+function checkRange(t: TensorMeta, data: ArrayLike<number | bigint>, ctx: { model: string }): void {
+  const r = t.range!;
+  const big = typeof data[0] === 'bigint';
+  const lo = big ? BigInt(r.min) : r.min, hi = big ? BigInt(r.max) : r.max;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo || v > hi) {
+      fail('E_INPUT', `input '${t.name}': element ${i} is ${v}, outside [${r.min}, ${r.max}]: it indexes an axis of ${r.max + 1}`, { ...ctx, node: r.node, op: r.op });
+    }
+  }
 }
 
 /** A fresh, unshared copy of an output: never a view of the module's memory. */

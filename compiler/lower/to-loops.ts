@@ -21,6 +21,7 @@ import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, normAxis, vars } from './index-math.js';
 import { scalarTypeOf } from './dtype.js';
 import { ALIAS_OPS, FOLDED_OPS, LOWERINGS } from './registry.js';
+import { indexRanges } from './index-ranges.js';
 
 export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions): Program {
   const bufs = new Map<string, Buf>();
@@ -195,9 +196,11 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const row = fusedRowOp(n);   // a row op fused in runs last
     return { name: n.name, ops: [...before, ...ops, ...(row ? [row.op] : [])], nodes: [...(dw ? [dw.node] : []), n.name, ...(row ? [row.node] : [])], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
+  const ranges = indexRanges(graph);
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);
-    return { name, dtype: graph.values.get(name)!.dtype, shape: b.shape, buf: b.name };
+    const range = ranges.get(name);
+    return { name, dtype: graph.values.get(name)!.dtype, shape: b.shape, buf: b.name, ...(range ? { range } : {}) };
   });
   return { name: modelName, bufs, storages, kernels, inputs: io(graph.inputs), outputs: io(graph.outputs) };
 }
