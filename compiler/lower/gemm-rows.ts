@@ -62,18 +62,28 @@ export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec, row: F
   const store = (d: Expr) => [bi, add(base, v('o')), d];
   const scratch = (what: string, shape: number[]) => ctx.scratch(`${node.name}.${what}`, 'f32', shape);
   const part = scratch('part', [R, ROW_TILE]);
-  const stages: Stmt[] = row.op === 'LayerNormalization'
-    ? layerNormRows({
-      name: row.node, O: R, D: N, eps: row.epsilon ?? 1e-5, x, out: spec.out, store,
-      scale: ctx.view(ctx.buf(row.scale!), [N]),
-      bias: row.bias ? ctx.view(ctx.buf(row.bias), [N]) : undefined,
-      mean: scratch('mean', [R]), inv: scratch('inv', [R]), part, parallel: false,
-    })
-    // the exps overwrite the block's rows when the row splits into whole vector tiles
-    : softmaxRows({
-      name: row.node, O: R, N, x, ex: exactTiles(N) ? src : scratch('exp', [R, N]), out: spec.out, store,
-      max: scratch('max', [R]), sum: scratch('sum', [R]), part, parallel: false,
-    });
+  // the chain's row ops in order: all but the last normalize the block's rows in place
+  const chain: FusedRowOp[] = [];
+  for (let op: FusedRowOp | undefined = row; op; op = op.next) chain.push(op);
+  const inPlace = (d: Expr) => [v('o'), d];
+  const stages: Stmt[] = chain.flatMap((op, k) => {
+    const last = k === chain.length - 1;
+    const out = last ? spec.out : src, at = last ? store : inPlace;
+    const name = (what: string) => `${what}${k || ''}`;
+    return op.op === 'LayerNormalization'
+      ? layerNormRows({
+        name: op.node, O: R, D: N, eps: op.epsilon ?? 1e-5, x, out, store: at,
+        scale: ctx.view(ctx.buf(op.scale!), [N]),
+        bias: op.bias ? ctx.view(ctx.buf(op.bias), [N]) : undefined,
+        mean: scratch(name('mean'), [R]), inv: scratch(name('inv'), [R]), part, parallel: false,
+      })
+      // the exps overwrite the block's rows when the row splits into whole vector tiles
+      : softmaxRows({
+        name: op.node, O: R, N, x, ex: exactTiles(N) ? src : scratch(name('exp'), [R, N]), out, store: at,
+        max: scratch(name('max'), [R]), sum: scratch(name('sum'), [R]), part, parallel: false,
+      });
+  });
   const body = loop(BLOCK_VAR, spec.batch * blocks, seq(gemm.body, ...stages), 'parallel');
-  return { name: node.name, body, flops: gemm.flops / R * M * spec.batch + (row.op === 'Softmax' ? 5 : 8) * spec.batch * M * N };
+  const rowFlops = chain.reduce((acc, op) => acc + (op.op === 'Softmax' ? 5 : 8), 0) * spec.batch * M * N;
+  return { name: node.name, body, flops: gemm.flops / R * M * spec.batch + rowFlops };
 }

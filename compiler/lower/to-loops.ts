@@ -193,8 +193,9 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const ops = n.op === FUSED_OP ? epilogueOps(n) : [n.op, ...epilogueOps(n)];
     const dw = fusedDepthwise(n);   // a depthwise conv fused in runs first
     const before = dw ? ['Conv', ...epilogueOps({ ...n, attrs: dw.attrs })] : [];
-    const row = fusedRowOp(n);   // a row op fused in runs last
-    return { name: n.name, ops: [...before, ...ops, ...(row ? [row.op] : [])], nodes: [...(dw ? [dw.node] : []), n.name, ...(row ? [row.node] : [])], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
+    const rows: { op: string; node: string }[] = [];   // row ops fused in run last, in order
+    for (let r = fusedRowOp(n); r; r = r.next) rows.push(r);
+    return { name: n.name, ops: [...before, ...ops, ...rows.map((r) => r.op)], nodes: [...(dw ? [dw.node] : []), n.name, ...rows.map((r) => r.node)], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
   const ranges = indexRanges(graph);
   const io = (names: string[]) => names.map((name) => {

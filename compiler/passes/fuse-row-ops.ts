@@ -35,6 +35,8 @@ export interface FusedRowOp {
   bias?: string;
   /** The GEMM's output shape, when the row op was fused through a Reshape (the node's output has the Reshape's). */
   hostShape?: number[];
+  /** A row op over the same rows applied after this one (e.g. a transformer's last LayerNorm after the last block's). */
+  next?: FusedRowOp;
 }
 
 /** Shortest row the fused lowering takes (its row reductions run on 8-wide vector tiles). */
@@ -66,10 +68,22 @@ export function fuseRowOps(g: Graph): Graph {
     const own = h.op === 'MatMul' ? 2 : 3;
     const inputs = [...h.inputs, ...Array(Math.max(0, own - h.inputs.length)).fill('')];
     inputs.push(...[info.scale, info.bias].filter((x): x is string => !!x));
+    dropped.add(r);
+    // row ops reading the previous one's output alone (same rows, same length) chain after it
+    for (let last = info, out = r.outputs[0]; ;) {
+      const r2 = sole(out), next = r2 && rowOpOf(g, r2, out);
+      if (!r2 || !next || !ready(next.scale) || !ready(next.bias) || lastDim(g, out) !== lastDim(g, x)) break;
+      last.next = next;
+      inputs.push(...[next.scale, next.bias].filter((v): v is string => !!v));
+      dropped.add(r2);
+      gone.push(out);
+      last = next;
+      out = r2.outputs[0];
+      r = r2;
+    }
     // behind a Reshape, the epilogue still indexes the GEMM's own output shape
     const hostShape = reshape ? (g.values.get(h.outputs[0])!.shape as number[]) : undefined;
     fused.set(h, { ...h, inputs, outputs: [r.outputs[0]], attrs: { ...h.attrs, [ROWOP_KEY]: JSON.stringify({ ...info, ...(hostShape ? { hostShape } : {}) }) } });
-    dropped.add(r);
     if (reshape) dropped.add(reshape);
     gone.push(h.outputs[0], ...(reshape ? [x] : []));
   });

@@ -189,4 +189,31 @@ describe('row ops fused into their GEMM', () => {
       }
     });
   }
+
+  // A chain of row ops over the same rows (bert's last block: its norm2, then the final LayerNorm).
+  const chained = (second: 'Softmax' | 'LayerNormalization', N: number): ModelParts => ({
+    opset: 17,
+    inputs: [valueInfo('a', FLOAT, [2, 12, 16])], outputs: [valueInfo('y', FLOAT, [2, 12, N])],
+    initializers: [floatTensor('w', [16, N], rand(16 * N, 3)), floatTensor('g1', [N], rand(N, 5)), floatTensor('b1', [N], rand(N, 6)),
+      floatTensor('g2', [N], rand(N, 7)), floatTensor('b2', [N], rand(N, 8))],
+    nodes: [node('MatMul', ['a', 'w'], ['h'], 'mm'), node('LayerNormalization', ['h', 'g1', 'b1'], ['n1'], 'ln1', [attr('axis', -1)]),
+      second === 'Softmax' ? node('Softmax', ['n1'], ['y'], 'sm', [attr('axis', -1)]) : node('LayerNormalization', ['n1', 'g2', 'b2'], ['y'], 'ln2', [attr('axis', -1)])],
+  });
+  it('chains a row op reading the previous one\'s output alone: recorded as next, its parameters read', () => {
+    const g = runPasses(loadOnnx(encode(chained('LayerNormalization', 24)), { modelName: 'chain' }).graph);
+    expect(g.nodes.map((n) => n.op)).toEqual(['MatMul']);
+    const row = fusedRowOp(g.nodes[0])!;
+    expect([row.node, row.next?.node, row.next?.next]).toEqual(['ln1', 'ln2', undefined]);
+    expect(g.nodes[0].inputs.slice(-4)).toEqual(['g1', 'b1', 'g2', 'b2']);
+    expect(g.values.has('n1')).toBe(false);
+  });
+  for (const [second, N] of [['LayerNormalization', 24], ['Softmax', 20]] as const) {
+    it(`LayerNorm then ${second} over rows of ${N} in one kernel, matching onnxruntime-node at 1 and 2 threads`, async () => {
+      for (const threads of [1, 2]) {
+        const { err, ops } = await compareWithOrt(chained(second, N), threads);
+        expect(ops).toEqual([['MatMul', 'LayerNormalization', second]]);
+        expect(err).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  }
 });
