@@ -35,14 +35,17 @@ export interface TensorMeta {
   dtype: string;        // ONNX-style dtype name: 'float32', 'int64', ...
   shape: number[];
   offset: number;       // byte address in memory, contiguous row-major
-  /** An integer input that indexes an axis (Gather indices): the values it may hold, checked before a run. */
-  range?: IndexRange;
+  /** An integer input that indexes axes (Gather, Scatter indices): the values it may hold, checked before a run. */
+  ranges?: IndexRange[];
 }
 
-/** Allowed values [min, max] of an index input, and the node whose axis it indexes. */
+/**
+ * An index input's allowed values and the node whose axes it indexes: every element indexes an axis
+ * of `dims[0]`, or (GatherND/ScatterND) element i one of `dims[i % dims.length]`; an axis of d takes
+ * -d .. d-1 (negative indices count from the end).
+ */
 export interface IndexRange {
-  min: number;
-  max: number;
+  dims: number[];
   node: string;
   op: string;
 }

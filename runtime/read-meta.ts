@@ -96,7 +96,7 @@ function checkMeta(meta: ModuleMeta): void {
       if (!isTensorType(t.dtype)) bad(`${kind} '${t.name}' has dtype '${String(t.dtype)}' this runtime does not know`);
       if (!Array.isArray(t.shape) || !t.shape.every(isCount)) bad(`${kind} '${t.name}' shape`);
       if (!isCount(t.offset)) bad(`${kind} '${t.name}' offset`);
-      if (t.range !== undefined && !(Number.isInteger(t.range?.min) && Number.isInteger(t.range?.max) && typeof t.range?.node === 'string' && typeof t.range?.op === 'string')) bad(`${kind} '${t.name}' range`);
+      if (t.ranges !== undefined && !(Array.isArray(t.ranges) && t.ranges.every((r) => Array.isArray(r?.dims) && r.dims.length > 0 && r.dims.every(isCount) && typeof r.node === 'string' && typeof r.op === 'string'))) bad(`${kind} '${t.name}' ranges`);
       if (t.offset + tensorBytes(t) > memory.pages * PAGE) bad(`${kind} '${t.name}' lies outside the initial memory`);
     }
   }

@@ -10,7 +10,7 @@ import type { CompileOptions } from '../compiler/compile.js';
 import { fail } from '../compiler/errors.js';
 import { loadModel, type LoadedModel, type LoadOptions } from './loader.js';
 import type { Specializer } from './dynamic.js';
-import type { ModuleMeta, TensorMeta } from './meta.js';
+import type { IndexRange, ModuleMeta, TensorMeta } from './meta.js';
 import { availableCores, readFileBytes } from './platform.js';
 import { WorkerPool } from './pool.js';
 import { KernelProfile, type KernelTiming } from './profile.js';
@@ -337,18 +337,18 @@ function checkFeed(t: TensorMeta, given: Tensor | undefined, ctx: { model: strin
   if (given.data.length !== size) {
     fail('E_INPUT', `input '${t.name}': expected ${size} elements, got ${given.data.length}`, ctx);
   }
-  if (t.range) checkRange(t, given.data as ArrayLike<number | bigint>, ctx);
+  for (const r of t.ranges ?? []) checkRange(t, r, given.data as ArrayLike<number | bigint>, ctx);
 }
 
-/** An index input's values against the axis they index (the kernels do not check them). */
-function checkRange(t: TensorMeta, data: ArrayLike<number | bigint>, ctx: { model: string }): void {
-  const r = t.range!;
-  const big = typeof data[0] === 'bigint';
-  const lo = big ? BigInt(r.min) : r.min, hi = big ? BigInt(r.max) : r.max;
+/** An index input's values against the axes they index (the kernels do not check them). */
+function checkRange(t: TensorMeta, r: IndexRange, data: ArrayLike<number | bigint>, ctx: { model: string }): void {
+  const big = typeof data[0] === 'bigint', n = r.dims.length;
+  const his = r.dims.map((d) => (big ? BigInt(d) : d)), los = r.dims.map((d) => (big ? BigInt(-d) : -d));
   for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo || v > hi) {
-      fail('E_INPUT', `input '${t.name}': element ${i} is ${v}, outside [${r.min}, ${r.max}]: it indexes an axis of ${r.max + 1}`, { ...ctx, node: r.node, op: r.op });
+    const v = data[i], k = i % n;
+    if (v < los[k] || v >= his[k]) {
+      const d = r.dims[k];
+      fail('E_INPUT', `input '${t.name}': element ${i} is ${v}, outside [${-d}, ${d - 1}]: it indexes an axis of ${d}`, { ...ctx, node: r.node, op: r.op });
     }
   }
 }

@@ -88,8 +88,8 @@ export interface IOBinding {
   dtype: string;         // graph dtype ('float32', 'int64', ...)
   shape: number[];
   buf: string;           // the Buf it lives in (contiguous)
-  /** For an index input: the values it may hold (runtime/meta.ts IndexRange). */
-  range?: { min: number; max: number; node: string; op: string };
+  /** For an index input: the axes it indexes (runtime/meta.ts IndexRange). */
+  ranges?: { dims: number[]; node: string; op: string }[];
 }
 
 export interface Program {

@@ -200,8 +200,8 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   const ranges = indexRanges(graph);
   const io = (names: string[]) => names.map((name) => {
     const b = bufOf(name);
-    const range = ranges.get(name);
-    return { name, dtype: graph.values.get(name)!.dtype, shape: b.shape, buf: b.name, ...(range ? { range } : {}) };
+    const r = ranges.get(name);
+    return { name, dtype: graph.values.get(name)!.dtype, shape: b.shape, buf: b.name, ...(r ? { ranges: r } : {}) };
   });
   return { name: modelName, bufs, storages, kernels, inputs: io(graph.inputs), outputs: io(graph.outputs) };
 }

@@ -33,7 +33,7 @@ describe('index inputs', () => {
 
   it('records the range of an input a Gather reads through a Reshape', async () => {
     const { meta } = await compile(path);
-    expect(meta.inputs[0].range).toEqual({ min: -10, max: 9, node: 'lookup', op: 'Gather' });
+    expect(meta.inputs[0].ranges).toEqual([{ dims: [10], node: 'lookup', op: 'Gather' }]);
   });
 
   it('runs indices in range (negative ones count from the end) as onnxruntime-node does', async () => {
@@ -59,4 +59,43 @@ describe('index inputs', () => {
       }
     });
   }
+
+  // Scatters write where their indices point: out of range, they would overwrite other tensors.
+  async function compiled(parts: ModelParts) {
+    const file = join(mkdtempSync(join(tmpdir(), 'accelc-range-')), 'm.onnx');
+    writeFileSync(file, encode(parts));
+    return { file, ...(await compile(file)) };
+  }
+  const table = floatTensor('table', [3, 4, 2], Array.from({ length: 24 }, (_, i) => i / 5));
+
+  it('checks GatherND tuples component by component (each against the axis it indexes)', async () => {
+    const { file, wasm, meta } = await compiled({
+      inputs: [valueInfo('t', INT64, [2, 2])], outputs: [valueInfo('y', FLOAT, [2, 2])], initializers: [table],
+      nodes: [node('GatherND', ['table', 't'], ['y'], 'nd')],
+    });
+    expect(meta.inputs[0].ranges).toEqual([{ dims: [3, 4], node: 'nd', op: 'GatherND' }]);
+    const s = await InferenceSession.create(wasm, { threads: 1 });
+    const t = (...v: number[]) => ({ t: new Tensor('int64', BigInt64Array.from(v.map(BigInt)), [2, 2]) });
+    const ok = t(2, 3, -1, -4);
+    expect(relError((await s.run(ok)).y, (await runOrtNode(file, ok)).y)).toBe(0);
+    await expect(s.run(t(0, 0, 3, 0))).rejects.toThrow("node 'nd' (GatherND): input 't': element 2 is 3, outside [-3, 2]: it indexes an axis of 3");
+    await expect(s.run(t(0, 4, 0, 0))).rejects.toThrow("element 1 is 4, outside [-4, 3]: it indexes an axis of 4");
+    await s.release();
+  });
+
+  it('checks ScatterElements indices (a scatter out of range would overwrite another tensor)', async () => {
+    const { file, wasm, meta } = await compiled({
+      inputs: [valueInfo('x', FLOAT, [5, 2]), valueInfo('i', INT64, [2, 2])], outputs: [valueInfo('y', FLOAT, [5, 2])],
+      initializers: [floatTensor('u', [2, 2], [10, 20, 30, 40])],
+      nodes: [node('ScatterElements', ['x', 'i', 'u'], ['y'], 'sc', [attr('axis', 0)])],
+    });
+    expect(meta.inputs[1].ranges).toEqual([{ dims: [5], node: 'sc', op: 'ScatterElements' }]);
+    const s = await InferenceSession.create(wasm, { threads: 1 });
+    const x = new Tensor('float32', Float32Array.from({ length: 10 }, (_, k) => k), [5, 2]);
+    const i = (...v: number[]) => new Tensor('int64', BigInt64Array.from(v.map(BigInt)), [2, 2]);
+    const ok = { x, i: i(4, 0, -5, 1) };
+    expect(relError((await s.run(ok)).y, (await runOrtNode(file, ok)).y)).toBe(0);
+    await expect(s.run({ x, i: i(0, 5, 1, 2) })).rejects.toThrow("node 'sc' (ScatterElements): input 'i': element 1 is 5, outside [-5, 4]");
+    await s.release();
+  });
 });

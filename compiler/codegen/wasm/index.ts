@@ -111,7 +111,7 @@ function moduleMeta(p: Program, layout: MemoryLayout, relaxedSimd: boolean, comp
     const b = p.bufs.get(io.buf);
     if (!b) throw new AccelcError({ code: 'E_CODEGEN', message: `I/O '${io.name}' names unknown buffer '${io.buf}'`, model: p.name });
     const st = p.storages.get(b.storage)!;
-    return { name: io.name, dtype: io.dtype, shape: io.shape, offset: st.offset + b.offset * SCALAR_BYTES[b.dtype], ...(io.range ? { range: io.range } : {}) };
+    return { name: io.name, dtype: io.dtype, shape: io.shape, offset: st.offset + b.offset * SCALAR_BYTES[b.dtype], ...(io.ranges ? { ranges: io.ranges } : {}) };
   };
   return {
     format: META_FORMAT,
