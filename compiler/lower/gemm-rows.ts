@@ -20,7 +20,7 @@ import { gemmKernel, type GemmSpec } from './gemm-stage.js';
 import { ROW_TILE } from './row-reduce.js';
 import { layerNormRows } from './ops/layernorm.js';
 import { exactTiles, softmaxRows } from './ops/softmax.js';
-import type { FusedRowOp } from '../passes/fuse-row-ops.js';
+import { rowOpChain } from '../passes/fuse-row-ops.js';
 
 /** Most rows per block (R x N floats of scratch; B is re-read once per block). */
 export const MAX_BLOCK_ROWS = 16;
@@ -42,7 +42,8 @@ export function blockRows(M: number): number {
   return best;
 }
 
-export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec, row: FusedRowOp): LoweredKernel {
+/** The GEMM of `spec` with the row ops `node` carries (passes/fuse-row-ops.ts) applied to its rows. */
+export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec): LoweredKernel {
   const { M, N } = spec;
   const R = blockRows(M), blocks = Math.ceil(M / R);
   const t = v(BLOCK_VAR);
@@ -63,8 +64,7 @@ export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec, row: F
   const scratch = (what: string, shape: number[]) => ctx.scratch(`${node.name}.${what}`, 'f32', shape);
   const part = scratch('part', [R, ROW_TILE]);
   // the chain's row ops in order: all but the last normalize the block's rows in place
-  const chain: FusedRowOp[] = [];
-  for (let op: FusedRowOp | undefined = row; op; op = op.next) chain.push(op);
+  const chain = rowOpChain(node);
   const inPlace = (d: Expr) => [v('o'), d];
   const stages: Stmt[] = chain.flatMap((op, k) => {
     const last = k === chain.length - 1;

@@ -15,7 +15,7 @@ import { channelBufs } from './channel-bufs.js';
 import { planStoreThrough, storeView } from './plan-store-through.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { fusedDepthwise } from '../passes/fuse-depthwise.js';
-import { fusedRowOp } from '../passes/fuse-row-ops.js';
+import { rowOpChain } from '../passes/fuse-row-ops.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, normAxis, vars } from './index-math.js';
@@ -193,8 +193,7 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const ops = n.op === FUSED_OP ? epilogueOps(n) : [n.op, ...epilogueOps(n)];
     const dw = fusedDepthwise(n);   // a depthwise conv fused in runs first
     const before = dw ? ['Conv', ...epilogueOps({ ...n, attrs: dw.attrs })] : [];
-    const rows: { op: string; node: string }[] = [];   // row ops fused in run last, in order
-    for (let r = fusedRowOp(n); r; r = r.next) rows.push(r);
+    const rows = rowOpChain(n);   // row ops fused in run last, in order
     return { name: n.name, ops: [...before, ...ops, ...rows.map((r) => r.op)], nodes: [...(dw ? [dw.node] : []), n.name, ...rows.map((r) => r.node)], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
   const ranges = indexRanges(graph);

@@ -14,7 +14,6 @@
 import type { Graph, Node } from '../ir/graph.js';
 import { useCounts } from './graph-edit.js';
 import { epilogueSteps } from '../lower/epilogue.js';
-import { leaves } from './fuse-elementwise.js';
 
 export const DEPTHWISE_KEY = 'accelc.depthwise';
 
@@ -45,8 +44,6 @@ export function fuseDepthwisePointwise(g: Graph): Graph {
     if (!isPointwise(g, p)) continue;
     const x = p.inputs[0], d = producer.get(x);
     if (!d || dropped.has(d) || fused.has(d) || !isDepthwise(g, d) || uses.get(x) !== 1 || g.outputs.includes(x)) continue;
-    // the 1x1 conv's epilogue may read its own input too (a tree leaf is not listed among its inputs again)
-    if (epilogueReads(p).includes(x)) continue;
     if (epilogueSteps(d).some((s) => s.operand || s.op === 'Tree')) continue;
     const shape = g.values.get(p.outputs[0])?.shape;
     if (!shape || typeof shape[2] !== 'number' || typeof shape[3] !== 'number' || shape[2] * shape[3] < MIN_PIXELS) continue;
@@ -60,11 +57,6 @@ export function fuseDepthwisePointwise(g: Graph): Graph {
   const values = new Map(g.values);
   for (const d of dropped) values.delete(d.outputs[0]);
   return { ...g, values, nodes: g.nodes.flatMap((n) => (dropped.has(n) ? [] : [fused.get(n) ?? n])) };
-}
-
-/** The values a node's fused epilogue reads: Add operands and elementwise-tree leaves. */
-function epilogueReads(n: Node): string[] {
-  return epilogueSteps(n).flatMap((st) => [...(st.operand ? [st.operand] : []), ...(st.tree ? leaves(st.tree) : [])]);
 }
 
 /** The depthwise conv a fused node carries, if any. */

@@ -99,6 +99,13 @@ export function fusedRowOp(n: Node): FusedRowOp | undefined {
   return typeof s === 'string' ? (JSON.parse(s) as FusedRowOp) : undefined;
 }
 
+/** The row ops a fused node applies, in order (the first and its `next` chain); none if it carries none. */
+export function rowOpChain(n: Node): FusedRowOp[] {
+  const chain: FusedRowOp[] = [];
+  for (let op = fusedRowOp(n); op; op = op.next) chain.push(op);
+  return chain;
+}
+
 function lastDim(g: Graph, value: string) {
   const shape = g.values.get(value)?.shape;
   return shape?.length ? shape[shape.length - 1] : undefined;

@@ -25,32 +25,29 @@ async function runMatMul(name: string, nodes: ReturnType<typeof node>[], aShape:
   return { y: y!.data as Float32Array, want: ref(a, b), packed: [...program.bufs.keys()].some((x) => x.includes('bpanels')) };
 }
 
-// y[b] = a[b] (M x K) . transpose(k[b]) where k[b] is N x K
-function run(Bt: number, M: number, N: number, K: number, threads: number) {
-  const nodes = [node('Transpose', ['b'], ['kt'], 't', [{ name: 'perm', type: 7, ints: [0, 2, 1] }]), node('MatMul', ['a', 'kt'], ['y'], 'mm')];
-  return runMatMul('qk', nodes, [Bt, M, K], [Bt, N, K], [Bt, M, N], (a, k) => {
+/** float64 reference: y[b][i][j] = sum_q a[b][i][q] * B(b, q, j), B read from `bv` at bAt(b, q, j). */
+function reference(Bt: number, M: number, N: number, K: number, bAt: (b: number, q: number, j: number) => number) {
+  return (a: Float32Array, bv: Float32Array) => {
     const want = new Float64Array(Bt * M * N);
     for (let b = 0; b < Bt; b++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
       let acc = 0;
-      for (let q = 0; q < K; q++) acc += a[(b * M + i) * K + q] * k[(b * N + j) * K + q];
+      for (let q = 0; q < K; q++) acc += a[(b * M + i) * K + q] * bv[bAt(b, q, j)];
       want[(b * M + i) * N + j] = acc;
     }
     return want;
-  }, 3, threads);
+  };
+}
+
+// y[b] = a[b] (M x K) . transpose(k[b]) where k[b] is N x K
+function run(Bt: number, M: number, N: number, K: number, threads: number) {
+  const nodes = [node('Transpose', ['b'], ['kt'], 't', [{ name: 'perm', type: 7, ints: [0, 2, 1] }]), node('MatMul', ['a', 'kt'], ['y'], 'mm')];
+  return runMatMul('qk', nodes, [Bt, M, K], [Bt, N, K], [Bt, M, N], reference(Bt, M, N, K, (b, q, j) => (b * N + j) * K + q), 3, threads);
 }
 
 // y[h] = a[h] (M x K) . v[:, h, :] (K x N): v is [K, H, N], viewed per head through Transpose [1, 0, 2]
 function runHeads(H: number, M: number, N: number, K: number, threads: number) {
   const nodes = [node('Transpose', ['b'], ['vt'], 't', [{ name: 'perm', type: 7, ints: [1, 0, 2] }]), node('MatMul', ['a', 'vt'], ['y'], 'mm')];
-  return runMatMul('pv', nodes, [H, M, K], [K, H, N], [H, M, N], (a, vv) => {
-    const want = new Float64Array(H * M * N);
-    for (let h = 0; h < H; h++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let acc = 0;
-      for (let q = 0; q < K; q++) acc += a[(h * M + i) * K + q] * vv[(q * H + h) * N + j];
-      want[(h * M + i) * N + j] = acc;
-    }
-    return want;
-  }, 5, threads);
+  return runMatMul('pv', nodes, [H, M, K], [K, H, N], [H, M, N], reference(H, M, N, K, (h, q, j) => (q * H + h) * N + j), 5, threads);
 }
 
 describe('MatMul with a transposed activation as B', () => {

@@ -48,7 +48,7 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
 /** The GEMM stage of a node, with the row op fused into it (passes/fuse-row-ops.ts) if any. */
 function contraction(node: Node, ctx: LowerCtx, spec: GemmSpec): LoweredKernel {
   const row = fusedRowOp(node);
-  return row ? gemmRowsKernel(node, ctx, spec, row) : gemmKernel(spec);
+  return row ? gemmRowsKernel(node, ctx, spec) : gemmKernel(spec);
 }
 
 /** The GEMM's column tile width for these sizes (its B panels are this wide). */
