@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { compile } from '../dist/compiler/compile.js';
 import { loadModel } from '../dist/runtime/loader.js';
+import { zeroInputs as zeroInputsOf } from './lib/zero-inputs.mjs';
 
 const args = process.argv.slice(2);
 const file = args[0];
@@ -11,10 +12,7 @@ const iters = opt('iters', 10), top = opt('top', 25);
 const bytes = file.endsWith('.onnx') ? (await compile(file, { relaxedSimd: args.includes('--relaxed'), winograd: args.includes('--no-winograd') ? false : undefined })).wasm : readFileSync(file);
 const m = await loadModel(bytes, {});
 const ks = m.exports.kernels;
-// The arena may reuse an input's bytes after its last reader: zero the inputs before each call
-// (valid indices for Gather-style inputs too).
-const bytesOf = { float32: 4, int64: 8, int32: 4, uint8: 1, bool: 1, int8: 1 };
-const zeroInputs = () => { for (const t of m.meta.inputs) new Uint8Array(m.memory.buffer, t.offset, t.shape.reduce((a, b) => a * b, 1) * (bytesOf[t.dtype] ?? 4)).fill(0); };
+const zeroInputs = () => zeroInputsOf(m);
 for (let w = 0; w < 3; w++) { zeroInputs(); m.exports.run(); }
 const rows = ks.map((k, i) => {
   const t = [];

@@ -7,7 +7,8 @@
 // --profile adds, per model, the kernels that scale worst (from SessionOptions.profile timings).
 // Before and after, a pure-JavaScript busy loop on 1 and then 2 workers (best of 3) measures how
 // much parallel speedup the machine itself gives right now (a shared machine may give less than 2x).
-// A memory probe does the same with buffer copies (native memcpy) of 4 MB (in the shared L3, like a
+// A SIMD probe does the same with the roofline's f32x4 mul+add chains (bench/lib/peak.mjs), and a
+// memory probe with buffer copies (native memcpy) of 4 MB (in the shared L3, like a
 // model's activations) and 128 MB (memory), for the bandwidth the machine gives 2 threads against
 // 1: the ceiling for kernels that stream activations.
 // --quiet-machine X (e.g. 1.8): measure a model only between two such checks that both reach X,
@@ -19,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CHAINS, flopsProbe } from './lib/peak.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: node bench/threads.mjs [--models a,b] [--threads 1,2] [--iters N] [--warmup N] [--profile] [--no-ort] [--quiet-machine X] [--json] [--models-dir DIR]';
@@ -43,6 +45,7 @@ for (const name of opts.models) {
 }
 report.machine_speedup_after = await machineSpeedup();
 report.memory_speedup = await memorySpeedup();
+report.simd_speedup = await simdSpeedup();
 const md = markdown(report);
 const out = path.join(repo, 'bench', 'results');
 mkdirSync(out, { recursive: true });
@@ -118,6 +121,7 @@ function markdown(r) {
     '# accelc thread scaling', '',
     `${r.date} · node ${r.node} · ${r.cpu} · ${r.cores} cores · load average ${r.load_avg.join(' ')} · ${r.iters} iters after ${r.warmup} warm-up · p50 (and min) in ms`, '',
     `The machine itself (a JS busy loop, 2 workers vs 1): ${f(r.machine_speedup_before)}x before, ${f(r.machine_speedup_after)}x after.` +
+      (r.simd_speedup ? ` SIMD arithmetic (bench/lib/peak.mjs's f32x4 mul+add chains, best of 3): ${f(r.simd_speedup.one_gflops, 1)} -> ${f(r.simd_speedup.two_gflops, 1)} GFLOP/s (${f(r.simd_speedup.speedup)}x).` : '') +
       (r.memory_speedup ? ` Copy bandwidth, 1 worker -> 2 (best of 3): ${['l3', 'memory'].map((k) => { const m = r.memory_speedup[k]; return `${k === 'l3' ? '4 MB buffers (L3)' : '128 MB buffers (memory)'} ${f(m.one_gbs, 1)} -> ${f(m.two_gbs, 1)} GB/s (${f(m.speedup)}x)`; }).join(', ')}.` : ''), '',
     `| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`,
   ];
@@ -170,6 +174,28 @@ async function machineSpeedup() {
   }
   await Promise.all(workers.map((w) => w.terminate()));
   return round(one / two);
+}
+
+/** SIMD arithmetic of 2 workers at once against 1 (the roofline's register-only probe), best of 3 each. */
+async function simdSpeedup() {
+  const bytes = flopsProbe(false), trips = 20_000_000;
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+    WebAssembly.instantiate(workerData).then(({ instance }) => {
+      const peak = instance.exports.peak; peak(1000000);
+      parentPort.on('message', (n) => { const t = performance.now(); peak(n); parentPort.postMessage(performance.now() - t); });
+      parentPort.postMessage(0);
+    });`;
+  const workers = [0, 1].map(() => new Worker(code, { eval: true, workerData: bytes }));
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+  const job = (w) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(trips); });
+  const gflops = (ms) => (trips * CHAINS * 8) / ms / 1e6;
+  let one = 0, two = 0;
+  for (let trial = 0; trial < 3; trial++) {
+    one = Math.max(one, gflops(await job(workers[0])));
+    two = Math.max(two, (await Promise.all(workers.map(job))).reduce((acc, ms) => acc + gflops(ms), 0));
+  }
+  await Promise.all(workers.map((w) => w.terminate()));
+  return { one_gflops: round(one), two_gflops: round(two), speedup: round(two / one) };
 }
 
 /**
