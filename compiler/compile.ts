@@ -8,7 +8,7 @@ import { fail } from './errors.js';
 import { lowerGraph } from './lower/to-loops.js';
 import { planMemory } from './lower/memory-plan.js';
 import { emitWasm } from './codegen/wasm/index.js';
-import { LOWERING } from './lower/pipeline.js';
+import { LOWERING, lowerProgram } from './lower/pipeline.js';
 import { printProgram } from './ir/print.js';
 import type { Program } from './ir/loop.js';
 import type { Graph, Tensor } from './ir/graph.js';
@@ -68,12 +68,14 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
   const { graph, program, warnings } = lowerModel(model, opts);
   const lowering = { dumpAfter: opts.dumpAfter?.filter((n) => LOWERING.some((p) => p.name === n)), log: opts.log };
-  const base = { maxThreads: opts.maxThreads ?? 16, compilerVersion: VERSION };
+  // The kernel pipeline does not depend on the SIMD flavour: run it once for both modules.
+  const ready = lowerProgram(program, lowering);
+  const base = { maxThreads: opts.maxThreads ?? 16, compilerVersion: VERSION, lowered: true };
   // Default: a plain-SIMD module carrying a relaxed-SIMD copy of its kernels, chosen at load time.
   const sections = opts.relaxedSimd === undefined
-    ? [{ name: RELAXED_SECTION, bytes: emitWasm(program, { ...base, relaxedSimd: true, weights: false }).wasm }]
+    ? [{ name: RELAXED_SECTION, bytes: emitWasm(ready, { ...base, relaxedSimd: true, weights: false }).wasm }]
     : [];
-  const { wasm, meta } = emitWasm(program, { ...base, relaxedSimd: !!opts.relaxedSimd, lowering, sections });
+  const { wasm, meta } = emitWasm(ready, { ...base, relaxedSimd: !!opts.relaxedSimd, sections });
   return { wasm, meta, warnings, graph, program };
 }
 

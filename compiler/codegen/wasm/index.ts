@@ -26,6 +26,8 @@ interface EmitWasmOptions {
   compilerVersion?: string;
   /** Lowering pipeline options: --dump-after, IR verification between passes. */
   lowering?: LowerOptions;
+  /** The program's kernels have been through the lowering pipeline already (lowerProgram): do not run it again. */
+  lowered?: boolean;
   /** false: no weight segments (init() does nothing), for a kernel-only variant module. */
   weights?: boolean;
   /** Extra custom sections (e.g. an embedded variant module). */
@@ -68,7 +70,7 @@ function memoryLayout(p: Program, maxThreads: number, schedBytes = 0): MemoryLay
 
 function emitWasm(program: Program, opts: EmitWasmOptions = {}): EmitWasmResult {
   const relaxedSimd = !!opts.relaxedSimd, maxThreads = opts.maxThreads ?? 16;
-  const lowered = program.kernels.map((k) => lowerKernel(k, program, opts.lowering));
+  const lowered = opts.lowered ? program.kernels : program.kernels.map((k) => lowerKernel(k, program, opts.lowering));
   const sites = lowered.reduce((a, k) => a + dynamicLoops(k.body).size, 0);
   const layout = memoryLayout(program, maxThreads, sites * SITE_BYTES);
   const sched = new SchedSites(layout.sched.offset);
