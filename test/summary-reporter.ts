@@ -1,5 +1,6 @@
-// A vitest reporter that ends the run with one plain line, `tests: N passed, N failed, N skipped`,
-// which CI reads as the test count (vitest's own summary has another shape). Counts every test
+// A vitest reporter that ends the run with one plain line, `N passed, N failed, N skipped`, which
+// CI reads as the test count (vitest's own summary has another shape; the earlier `tests: ` prefix
+// was not read as a count, so every landing was recorded as having run no test). Counts every test
 // case of every file; a file that failed to load counts as one failure, as do unhandled errors.
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -28,6 +29,6 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
