@@ -3,7 +3,7 @@
 
 import { RELAXED_SECTION, type ModuleMeta } from '../runtime/meta.js';
 import { loadOnnx } from './frontend/onnx/index.js';
-import { passNames, runPasses } from './passes/pipeline.js';
+import { passNames, runPasses, type Layout } from './passes/pipeline.js';
 import { fail } from './errors.js';
 import { lowerGraph } from './lower/to-loops.js';
 import { planMemory } from './lower/memory-plan.js';
@@ -26,6 +26,8 @@ export interface CompileOptions {
    *  legal (tests), default where it measured faster. */
   winograd?: boolean;
   disablePasses?: string[];
+  /** Convolution layout (passes/layout-nhwc.ts): 'auto' (default), 'nchw' or 'nhwc'. */
+  layout?: Layout;
   dumpAfter?: string[];
   log?: (line: string) => void;
 }
@@ -58,7 +60,7 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   if (badDisable.length) fail('E_USAGE', `unknown pass '${badDisable[0]}' for --disable-pass (passes: ${passNames().join(', ')})`);
   if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
   const { graph: source, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes, bind: opts.bind });
-  const graph = runPasses(source, { disable: opts.disablePasses, dumpAfter: opts.dumpAfter, log: opts.log });
+  const graph = runPasses(source, { disable: opts.disablePasses, layout: opts.layout, dumpAfter: opts.dumpAfter, log: opts.log });
   const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd });
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
   planMemory(program);

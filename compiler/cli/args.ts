@@ -4,7 +4,7 @@
 
 import { fail } from '../errors.js';
 
-export { parseArgs, flagString, flagList, flagInt, flagBool };
+export { parseArgs, flagString, flagList, flagInt, flagBool, layoutFlag };
 export type { FlagSpec, ParsedArgs };
 
 interface FlagSpec {
@@ -60,6 +60,13 @@ function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedA
 function flagString(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags.get(name);
   return Array.isArray(v) ? v[v.length - 1] : undefined;
+}
+
+/** --layout auto|nchw|nhwc (default auto). */
+function layoutFlag(args: ParsedArgs): 'auto' | 'nchw' | 'nhwc' | undefined {
+  const v = flagString(args, 'layout');
+  if (v === undefined || v === 'auto' || v === 'nchw' || v === 'nhwc') return v;
+  return fail('E_USAGE', `--layout takes auto, nchw or nhwc, got '${v}'`);
 }
 
 function flagList(args: ParsedArgs, name: string): string[] {

@@ -51,7 +51,7 @@ export function epilogueOf(node: Node, ctx: LowerCtx, acc: Expr, idx: Expr[], vi
 /**
  * A fused elementwise tree evaluated at the stored element, `acc` standing for the accumulator.
  * Leaves are scalars, tensors of the output's shape (read through `viewShape` like the output), or
- * broadcasts along the dims the store index keeps: the channel (idx[1]) for a Conv, the last two for
+ * broadcasts along the dims the store index keeps: the channel (idx[1]) for a Conv (the last dim for NhwcConv), the last two for
  * Gemm/MatMul (see leafReadable in passes/fuse-epilogue-tree.ts).
  */
 function treeExpr(node: Node, ctx: LowerCtx, tree: FusedTree, accName: string, acc: Expr, idx: Expr[], viewShape?: number[]): Expr {

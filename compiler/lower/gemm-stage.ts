@@ -71,6 +71,29 @@ export function packRowBlocks(w: Float32Array, M: number, K: number, mr: number)
   return packed;
 }
 
+/** The GEMM's column tile width for these sizes (its B panels are this wide). */
+export function columnTile(M: number, N: number, K: number): number {
+  const { nr } = gemmTileFor({ M, N });
+  return N >= 4 ? nr * 4 : N;
+}
+
+/**
+ * A constant B as column panels [N/TN][K][TN] with alpha folded in: panel jo holds columns
+ * min(jo*TN, N-TN) .. +TN (the GEMM's tail shift), so its B loads are contiguous.
+ */
+export function packColumnPanels(b: ArrayLike<number | bigint>, K: number, N: number, tn: number, transB: boolean, alpha: number): Float32Array {
+  const cols = Math.ceil(N / tn);
+  const p = new Float32Array(cols * K * tn);
+  for (let jo = 0; jo < cols; jo++) {
+    const j0 = Math.min(jo * tn, N - tn);
+    for (let k = 0; k < K; k++) for (let jt = 0; jt < tn; jt++) {
+      const j = j0 + jt;
+      p[(jo * K + k) * tn + jt] = alpha * Number(transB ? b[j * K + k] : b[k * N + j]);
+    }
+  }
+  return p;
+}
+
 export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const { mr, nr } = gemmTileFor(spec);
   const vec = spec.N >= LANES;

@@ -35,6 +35,7 @@ import { EINSUM_LOWERINGS } from './ops/einsum.js';
 import { SEQUENCE_OP_LOWERINGS } from './ops/sequence-ops.js';
 import { RNN_LOWERINGS } from './ops/rnn.js';
 import { GRID_SAMPLE_LOWERINGS } from './ops/grid-sample.js';
+import { lowerNhwcConv, lowerNhwcGlobalPool, lowerNhwcPool } from './ops/conv-nhwc.js';
 
 export const ALIAS_OPS = new Set(['Identity', 'Dropout', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 export const FOLDED_OPS = new Set(['Shape', 'Constant', 'ConstantOfShape', 'Range', 'Size']);
@@ -65,6 +66,9 @@ export const LOWERINGS: Record<string, OpLowerer> = {
   LayerNormalization: lowerLayerNorm,
   Pow: lowerPow,
   Dropout: lowerDropout,
+  NhwcConv: lowerNhwcConv,
+  NhwcPool: lowerNhwcPool,
+  NhwcGlobalPool: lowerNhwcGlobalPool,
   ...ACTIVATION_LOWERINGS,
   ...TRIG_LOWERINGS,
   ...INTEGER_LOWERINGS,

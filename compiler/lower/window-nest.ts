@@ -41,7 +41,7 @@ export interface WindowSpec {
 interface Region { oh0: number; oh1: number; ow0: number; ow1: number; checked: boolean; rowsInside?: boolean }
 
 /** Output range [lo, hi) whose windows stay inside [0, size) along one axis. */
-function inside(outSize: number, size: number, k: number, s: number, d: number, p: number): [number, number] {
+export function inside(outSize: number, size: number, k: number, s: number, d: number, p: number): [number, number] {
   const lo = Math.min(outSize, Math.ceil(p / s));
   const hi = Math.max(lo, Math.min(outSize, Math.floor((size - 1 - (k - 1) * d + p) / s) + 1));
   return [lo, hi];

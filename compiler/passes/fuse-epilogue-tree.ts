@@ -11,7 +11,7 @@ import { FUSED_KEY, FUSED_OP, leaves, type FusedTree } from './fuse-elementwise.
 import { useCounts } from './graph-edit.js';
 
 /** Hosts and how many inputs of their own they have (the tree's leaves are appended after them). */
-const HOSTS: Record<string, number> = { Conv: 3, Gemm: 3, MatMul: 2, Gather: 2 };
+const HOSTS: Record<string, number> = { Conv: 3, Gemm: 3, MatMul: 2, Gather: 2, NhwcConv: 3 };
 const EPILOGUE_KEY = 'accelc.epilogue';
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Relu', 'Sigmoid', 'Tanh', 'Erf', 'Exp', 'Neg', 'Abs', 'Sqrt', 'Max', 'Min', 'Pow']);
 
@@ -20,7 +20,7 @@ export function leafReadable(host: string, out: readonly number[], leaf: readonl
   if (numel(leaf) === 1 || (leaf.length === out.length && leaf.every((d, i) => d === out[i]))) return true;
   if (leaf.length > out.length) return false;
   const aligned = [...Array(out.length - leaf.length).fill(1), ...leaf];
-  const kept = host === 'Conv' ? [1] : host === 'Gather' ? [] : [out.length - 2, out.length - 1];
+  const kept = host === 'Conv' ? [1] : host === 'NhwcConv' ? [out.length - 1] : host === 'Gather' ? [] : [out.length - 2, out.length - 1];
   return aligned.every((d, i) => d === 1 || (kept.includes(i) && d === out[i]));
 }
 
@@ -41,7 +41,7 @@ function fuseOnce(g: Graph): Graph {
   for (const n of g.nodes) for (const i of n.inputs) if (i && uses.get(i) === 1) consumerOf.set(i, n);
   const removed = new Set<Node>();
   const nodes = g.nodes.map((host, hi) => {
-    if (!HOSTS[host.op] || host.domain !== '') return host;
+    if (!HOSTS[host.op] || host.domain !== (host.op === 'NhwcConv' ? 'accelc' : '')) return host;
     const acc = host.outputs[0];
     const next = consumerOf.get(acc);
     if (!next || g.outputs.includes(acc) || removed.has(next)) return host;

@@ -6,7 +6,7 @@
 import type { Graph, Node } from '../ir/graph.js';
 import type { EpilogueStep } from '../lower/epilogue.js';
 
-const HOSTS = new Set(['Conv', 'Gemm', 'MatMul']);
+const HOSTS = new Set(['Conv', 'Gemm', 'MatMul', 'NhwcConv']);
 const EPILOGUE_KEY = 'accelc.epilogue';
 
 export function fuseEpilogues(g: Graph): Graph {
@@ -41,7 +41,7 @@ export function fuseEpilogues(g: Graph): Graph {
     // Operands become real inputs after the op's own (so every pass sees the dependency).
     const operands = steps.filter((st) => st.operand).map((st) => st.operand!);
     if (operands.length) {
-      const own = host.op === 'MatMul' ? 2 : 3;
+      const own = host.op === 'MatMul' ? 2 : 3;   // NhwcConv: X, W, B like Conv
       host.inputs = [...host.inputs, ...Array(Math.max(0, own - host.inputs.length)).fill('')].slice(0, Math.max(own, host.inputs.length));
       host.inputs.push(...operands);
     }

@@ -16,11 +16,14 @@ import { foldMatMulScale } from './fold-matmul-scale.js';
 import { fuseDepthwisePointwise } from './fuse-depthwise.js';
 import { liftResidualAdds } from './lift-residual-adds.js';
 import { fuseRowOps } from './fuse-row-ops.js';
+import { layoutNhwc } from './layout-nhwc.js';
 import { printGraph } from '../ir/print-graph.js';
+
+export type Layout = 'auto' | 'nchw' | 'nhwc';
 
 export interface Pass {
   name: string;
-  run(g: Graph): Graph;
+  run(g: Graph, opts: PipelineOptions): Graph;
 }
 
 export const PASSES: Pass[] = [
@@ -32,6 +35,7 @@ export const PASSES: Pass[] = [
   { name: 'fold-scale-shift', run: foldScaleShift },
   { name: 'fold-matmul-scale', run: foldMatMulScale },
   { name: 'fuse-layernorm', run: fuseLayerNorm },
+  { name: 'layout-nhwc', run: (g, o) => (o.layout === 'nchw' ? g : layoutNhwc(g, o.layout === 'nhwc' ? { all: true } : {})) },
   { name: 'lift-residual-adds', run: liftResidualAdds },
   { name: 'fuse-epilogue', run: fuseEpilogues },
   { name: 'fuse-elementwise', run: fuseElementwise },
@@ -43,6 +47,8 @@ export const PASSES: Pass[] = [
 
 export interface PipelineOptions {
   disable?: string[];
+  /** Convolution layout: 'auto' (default) channels-last where passes/layout-nhwc.ts finds it pays, 'nhwc' every region, 'nchw' none. */
+  layout?: Layout;
   dumpAfter?: string[];
   log?: (text: string) => void;
 }
@@ -53,7 +59,7 @@ export function runPasses(g: Graph, opts: PipelineOptions = {}): Graph {
   if (dump.has('import')) opts.log?.(printGraph(g));
   for (const p of PASSES) {
     if (disabled.has(p.name)) continue;
-    g = p.run(g);
+    g = p.run(g, opts);
     if (dump.has(p.name)) opts.log?.(`; after ${p.name}\n${printGraph(g)}`);
   }
   return g;

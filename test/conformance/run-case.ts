@@ -16,6 +16,10 @@ export { runCase };
 
 interface DataSet { inputs: Record<string, Tensor>; outputs: Tensor[] }
 
+function layoutOf(s: string | undefined): 'auto' | 'nchw' | 'nhwc' | undefined {
+  return s === 'auto' || s === 'nchw' || s === 'nhwc' ? s : undefined;
+}
+
 async function runCase(c: CaseInfo, info: ModelInfo): Promise<Outcome> {
   let sets: DataSet[];
   try {
@@ -26,7 +30,7 @@ async function runCase(c: CaseInfo, info: ModelInfo): Promise<Outcome> {
     return { status: 'unsupported', detail: `test data unreadable as tensors: ${(e as Error).message}`, missing: ['(non-tensor I/O)'] };
   }
   if (!sets.length) return { status: 'fail', kind: 'harness', detail: 'no test_data_set_* folder' };
-  const model = new Specializer(join(c.dir, 'model.onnx'), { compile: { modelName: c.name, maxThreads: 1 }, session: { threads: 1 } });
+  const model = new Specializer(join(c.dir, 'model.onnx'), { compile: { modelName: c.name, maxThreads: 1, layout: layoutOf(process.env.ACCELC_CONFORMANCE_LAYOUT) }, session: { threads: 1 } });
   try {
     for (const [k, set] of sets.entries()) {
       const got = await model.run(set.inputs);

@@ -51,6 +51,8 @@ function parseArgs(argv: string[]): Options {
       case '--check': o.check = true; break;
       case '--write-baseline': o.writeBaseline = true; break;
       case '--list-fails': o.listFails = true; break;
+      // the convolution layout every case compiles with (the workers read it from the environment)
+      case '--layout': process.env.ACCELC_CONFORMANCE_LAYOUT = val(); break;
       default: usage(`unknown argument '${a}'`);
     }
   }

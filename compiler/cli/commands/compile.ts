@@ -3,14 +3,14 @@
 import { access } from 'node:fs/promises';
 import { fail } from '../../errors.js';
 import { writeFileBytes } from '../../../runtime/platform.js';
-import { flagBool, flagInt, flagList, flagString, parseShapes } from '../args.js';
+import { flagBool, flagInt, flagList, flagString, layoutFlag, parseShapes } from '../args.js';
 import type { Command } from '../command.js';
 import type { CompileOptions } from '../../compile.js';
 
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile an ONNX model to a WebAssembly module (the default command)',
-  usage: 'accelc [compile] model.onnx [-o model.wasm] [--shape NAME=1x3x224x224] [--relaxed-simd | --plain-simd] [--no-winograd] [--disable-pass P] [--dump-after P]',
+  usage: 'accelc [compile] model.onnx [-o model.wasm] [--shape NAME=1x3x224x224] [--relaxed-simd | --plain-simd] [--no-winograd] [--layout auto|nchw|nhwc] [--disable-pass P] [--dump-after P]',
   flags: [
     { name: 'output', short: 'o', kind: 'string', value: 'FILE', help: 'where to write the module (default: the model path with .wasm)' },
     { name: 'shape', kind: 'string', multiple: true, value: 'NAME=DIMS', help: 'fix the shape of an input, e.g. input=1x3x224x224' },
@@ -18,6 +18,7 @@ export const compileCommand: Command = {
     { name: 'plain-simd', kind: 'boolean', help: 'plain SIMD only, no relaxed copy (a smaller module)' },
     { name: 'no-winograd', kind: 'boolean', help: '3x3 convolutions always via im2col + GEMM (default: Winograd F(2x2,3x3) where it is faster)' },
     { name: 'max-threads', kind: 'int', help: 'the most threads the module will be run on (default 16)' },
+    { name: 'layout', kind: 'string', value: 'auto|nchw|nhwc', help: 'convolution layout: channels-last where it pays (auto, the default), never, or wherever possible' },
     { name: 'disable-pass', kind: 'string', multiple: true, value: 'PASS', help: 'skip a graph pass' },
     { name: 'dump-after', kind: 'string', multiple: true, value: 'PASS', help: "print the IR after a pass ('lower' for the loop IR) to stdout" },
   ],
@@ -32,6 +33,7 @@ export const compileCommand: Command = {
       relaxedSimd: flagBool(args, 'relaxed-simd') ? true : flagBool(args, 'plain-simd') ? false : undefined,
       maxThreads: args.flags.has('max-threads') ? flagInt(args, 'max-threads', 16, 1) : undefined,
       disablePasses: flagList(args, 'disable-pass'),
+      layout: layoutFlag(args),
       winograd: flagBool(args, 'no-winograd') ? false : undefined,
       dumpAfter,
       log: dumpAfter.length > 0 ? ctx.out : ctx.verbose ? ctx.err : undefined,

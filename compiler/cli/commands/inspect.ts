@@ -3,17 +3,18 @@
 
 import { access } from 'node:fs/promises';
 import { fail } from '../../errors.js';
-import { flagBool, flagList, parseShapes } from '../args.js';
+import { flagBool, flagList, layoutFlag, parseShapes } from '../args.js';
 import type { Command } from '../command.js';
 import type { Graph } from '../../ir/graph.js';
 
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'show the graph before and after optimization and the kernels it becomes',
-  usage: 'accelc inspect model.onnx [--json] [--shape NAME=DIMS] [--disable-pass P]',
+  usage: 'accelc inspect model.onnx [--json] [--shape NAME=DIMS] [--layout auto|nchw|nhwc] [--disable-pass P]',
   flags: [
     { name: 'json', kind: 'boolean', help: 'print one JSON object: {model, source, optimized, kernels: [{name, ops, flops, bytes}], totals}' },
     { name: 'shape', kind: 'string', multiple: true, value: 'NAME=DIMS', help: 'fix the shape of an input, e.g. input=1x3x224x224' },
+    { name: 'layout', kind: 'string', value: 'auto|nchw|nhwc', help: 'convolution layout (see accelc compile --help)' },
     { name: 'disable-pass', kind: 'string', multiple: true, value: 'PASS', help: 'skip a graph pass' },
   ],
   async run(args, ctx) {
@@ -22,7 +23,7 @@ export const inspectCommand: Command = {
     await access(model).catch(() => fail('E_FILE', `cannot read '${model}': no such file or directory`));
     const { lowerModel } = await import('../../compile.js');
     const { printGraph } = await import('../../ir/print-graph.js');
-    const { source, graph, program, warnings } = lowerModel(model, { shapes: parseShapes(flagList(args, 'shape')), disablePasses: flagList(args, 'disable-pass') });
+    const { source, graph, program, warnings } = lowerModel(model, { shapes: parseShapes(flagList(args, 'shape')), disablePasses: flagList(args, 'disable-pass'), layout: layoutFlag(args) });
     for (const w of warnings) ctx.err(`accelc: warning: ${w}`);
     const kernels = program.kernels.map((k) => ({ name: k.name, ops: k.ops.join('_'), flops: k.flops, bytes: k.bytes }));
     const totals = { kernels: kernels.length, flops: sum(kernels.map((k) => k.flops)), bytes: sum(kernels.map((k) => k.bytes)) };

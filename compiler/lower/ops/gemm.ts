@@ -6,7 +6,7 @@ import type { Expr } from '../../ir/loop.js';
 import { add, c, f, load, mul, bin } from '../../ir/loop.js';
 import type { Node } from '../../ir/graph.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
-import { gemmKernel, gemmTileFor, type GemmSpec } from '../gemm-stage.js';
+import { columnTile, gemmKernel, gemmTileFor, packColumnPanels, type GemmSpec } from '../gemm-stage.js';
 import { gemmRowsKernel } from '../gemm-rows.js';
 import { fusedRowOp } from '../../passes/fuse-row-ops.js';
 import { broadcastIndex } from '../index-math.js';
@@ -24,7 +24,7 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   const N = transB ? bShape[0] : bShape[1];
   const bScaled = !!bConst;
   const tn = columnTile(M, N, K);
-  const bb = bConst ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packB(bConst, K, N, tn, transB, alpha)) : ctx.buf(node.inputs[1]);
+  const bb = bConst ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packColumnPanels(bConst, K, N, tn, transB, alpha)) : ctx.buf(node.inputs[1]);
   const cb = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const out = ctx.buf(node.outputs[0]);
   const bT = transB && !bConst;
@@ -49,29 +49,6 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
 function contraction(node: Node, ctx: LowerCtx, spec: GemmSpec): LoweredKernel {
   const row = fusedRowOp(node);
   return row ? gemmRowsKernel(node, ctx, spec) : gemmKernel(spec);
-}
-
-/** The GEMM's column tile width for these sizes (its B panels are this wide). */
-function columnTile(M: number, N: number, K: number): number {
-  const { nr } = gemmTileFor({ M, N });
-  return N >= 4 ? nr * 4 : N;
-}
-
-/**
- * A constant B as column panels [N/TN][K][TN] with alpha folded in: panel jo holds columns
- * min(jo*TN, N-TN) .. +TN (the GEMM's tail shift), so its B loads are contiguous.
- */
-function packB(b: ArrayLike<number | bigint>, K: number, N: number, tn: number, transB: boolean, alpha: number): Float32Array {
-  const cols = Math.ceil(N / tn);
-  const p = new Float32Array(cols * K * tn);
-  for (let jo = 0; jo < cols; jo++) {
-    const j0 = Math.min(jo * tn, N - tn);
-    for (let k = 0; k < K; k++) for (let jt = 0; jt < tn; jt++) {
-      const j = j0 + jt;
-      p[(jo * K + k) * tn + jt] = alpha * Number(transB ? b[j * K + k] : b[k * N + j]);
-    }
-  }
-  return p;
 }
 
 export const lowerMatMul: OpLowerer = (node, ctx) => {
@@ -106,7 +83,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
     const rows = Bt * M, av2 = ctx.view(a, [1, rows, K]);
     const bData = ctx.constOf(node.inputs[1]);
     const tn = columnTile(rows, N, K);
-    const bp = bData ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packB(bData, K, N, tn, false, 1)) : ctx.view(b, [1, K, N]);
+    const bp = bData ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packColumnPanels(bData, K, N, tn, false, 1)) : ctx.view(b, [1, K, N]);
     const pack = !bData && wantsPacking(bp, N, rows) ? packPanels(ctx, node.name, bp, 1, K, N, tn) : undefined;
     const gemm = contraction(node, ctx, {
       name: node.name, out: ctx.view(out, [1, rows, N]), batch: 1, M: rows, N, K,

@@ -8,6 +8,7 @@ import { lowerStage } from '../../schedule/lower-stage.js';
 import type { OpLowerer } from '../context.js';
 import { geometry2d } from '../conv-geometry.js';
 import { windowNest } from '../window-nest.js';
+import { averageDivisors } from './conv-nhwc.js';
 
 export const lowerPool: OpLowerer = (node, ctx) => {
   const x = ctx.buf(node.inputs[0]);
@@ -19,17 +20,7 @@ export const lowerPool: OpLowerer = (node, ctx) => {
   const out = ctx.buf(node.outputs[0]);
   let epilogue: ((acc: Expr, idx: Expr[]) => Expr) | undefined;
   if (!isMax) {
-    const includePad = node.attrs.count_include_pad === 1;
-    const inv = new Float32Array(g.oh * g.ow);
-    for (let oh = 0; oh < g.oh; oh++) for (let ow = 0; ow < g.ow; ow++) {
-      let n = 0;
-      for (let kh = 0; kh < g.kh; kh++) for (let kw = 0; kw < g.kw; kw++) {
-        const y = oh * g.sh + kh * g.dh - g.pt, xx = ow * g.sw + kw * g.dw - g.pl;
-        const inPadded = y >= -g.pt && y < H + g.pb && xx >= -g.pl && xx < W + g.pr;
-        if (includePad ? inPadded : (y >= 0 && y < H && xx >= 0 && xx < W)) n++;
-      }
-      inv[oh * g.ow + ow] = n ? 1 / n : 0;
-    }
+    const inv = averageDivisors(g, H, W, node.attrs.count_include_pad === 1);
     const invBuf = ctx.weight(`${node.name}.inv`, 'f32', [g.oh, g.ow], inv);
     epilogue = (acc, idx) => mul(acc, load(invBuf.name, [idx[2], idx[3]]));
   }

@@ -1,0 +1,151 @@
+// Channels-last convolution and pooling (the ops passes/layout-nhwc.ts makes; tensors [N, H, W, C]):
+//  - NhwcConv, group 1, 1x1 stride 1 unpadded: a GEMM over [N*H*W pixels, C] x [C, M], the pixels
+//    as A rows (broadcast) and the weights as B, packed into column panels at compile time: no
+//    run-time packing at any plane size;
+//  - NhwcConv, group 1, other: im2col into [pixels, KH*KW*C] rows (k = (kh, kw, c), vectors over c;
+//    the input may still be NCHW, attr accelc.input_nchw), then the same GEMM;
+//  - NhwcConv, depthwise: ../window-nhwc.ts, weights repacked [KH, KW, C] (a vector per tap);
+//  - NhwcPool (MaxPool / AveragePool): ../window-nhwc.ts;
+//  - NhwcGlobalPool: a reduction over the pixels, vectors over channels, stored [N, C, 1, 1].
+// Bias and the fused epilogue are applied when the output is stored, at index [n, pixel, channel].
+
+import type { Node } from '../../ir/graph.js';
+import type { Buf, Expr } from '../../ir/loop.js';
+import { add, bin, c, f, load, mul, sub, v } from '../../ir/loop.js';
+import { AccelcError } from '../../errors.js';
+import { ACC, type ComputeDef } from '../../schedule/compute.js';
+import { lowerStage } from '../../schedule/lower-stage.js';
+import type { Schedule } from '../../schedule/schedule.js';
+import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
+import { geometry2d, type Geometry2d } from '../conv-geometry.js';
+import { columnTile, gemmKernel, packColumnPanels, DEFAULT_TILE } from '../gemm-stage.js';
+import { epilogueOf } from '../epilogue.js';
+import { windowNhwc } from '../window-nhwc.js';
+import { LANES } from '../default-schedules.js';
+import { INPUT_NCHW, POOL_OP } from '../../passes/layout-nhwc.js';
+
+export const lowerNhwcConv: OpLowerer = (node, ctx) => {
+  const x = ctx.buf(node.inputs[0]);
+  const wData = ctx.constOf(node.inputs[1]);
+  const wShape = ctx.graph.values.get(node.inputs[1])!.shape as number[];
+  if (!wData) throw new AccelcError({ code: 'E_UNSUPPORTED', message: 'convolution weights must be constant', node: node.name, op: node.op, model: ctx.modelName });
+  const nchw = node.attrs[INPUT_NCHW] === 1;
+  const [N, H, W, C] = nchw ? [x.shape[0], x.shape[2], x.shape[3], x.shape[1]] : x.shape;
+  const [M, Cg, KH, KW] = wShape;
+  const group = (node.attrs.group as number | undefined) ?? 1;
+  const g = geometry2d(node, H, W, [KH, KW]);
+  const out = ctx.buf(node.outputs[0]);
+  const bias = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
+  const w = Float32Array.from(wData as Float32Array);
+  if (group === 1) return convGemm(node, ctx, x, nchw, w, g, [N, H, W, C], M, out, bias);
+  if (group !== C || M !== C || Cg !== 1) throw new AccelcError({ code: 'E_UNSUPPORTED', message: `NhwcConv with group ${group} is neither group 1 nor depthwise`, node: node.name, op: node.op, model: ctx.modelName });
+  const wk = new Float32Array(KH * KW * C);
+  for (let ch = 0; ch < C; ch++) for (let t = 0; t < KH * KW; t++) wk[t * C + ch] = w[ch * KH * KW + t];
+  const wb = ctx.weight(`${node.name}.wtaps`, 'f32', [KH, KW, C], wk);
+  const body = windowNhwc({
+    name: node.name, out, x, g, reduce: 'sum', pad: 0,
+    term: (value, ch) => mul(load(wb.name, [v('kh'), v('kw'), ch]), value),
+    epilogue: (acc, idx) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [idx[3]])) : acc, idx),
+  });
+  return [{ name: node.name, body, flops: 2 * N * C * g.oh * g.ow * KH * KW }];
+};
+
+function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Array, g: Geometry2d, [N, H, W, C]: number[], M: number, out: Buf, bias: Buf | undefined): LoweredKernel[] {
+  const K = C * g.kh * g.kw, P = N * g.oh * g.ow;
+  const pointwise = !nchw && g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
+  const kernels: LoweredKernel[] = [];
+  let a: Buf;
+  if (pointwise) a = ctx.view(x, [P, C]);
+  else {
+    a = ctx.temp(`${node.name}.cols`, 'f32', [N, g.oh, g.ow, g.kh, g.kw, C]);
+    kernels.push(im2col(node.name, x, nchw, a, g, [N, H, W, C]));
+    a = ctx.view(a, [P, K]);
+  }
+  // B[k][m] with k = (kh, kw, c), packed into the GEMM's column panels
+  const b = new Float32Array(K * M);
+  for (let m = 0; m < M; m++) for (let ch = 0; ch < C; ch++) for (let t = 0; t < g.kh * g.kw; t++) b[(t * C + ch) * M + m] = w[(m * C + ch) * g.kh * g.kw + t];
+  const tn = columnTile(P, M, K);
+  const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), K, tn], packColumnPanels(b, K, M, tn, false, 1));
+  kernels.push(gemmKernel({
+    name: node.name, out: ctx.view(out, [1, P, M]), batch: 1, M: P, N: M, K, tile: DEFAULT_TILE,
+    a: (_b, _ib, _ii, i, k) => load(a.name, [i, k]),
+    b: (_b, k, _j, jo, jt) => load(wp.name, [jo, k, jt]),
+    epilogue: (acc, bb, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [j])) : acc, [bb, i, j], [1, P, M]),
+  }));
+  kernels[kernels.length - 1].flops = 2 * P * M * K;
+  return kernels;
+}
+
+/** cols[n, oh, ow, kh, kw, c] = x at the tap (0 in the padding), vectors over c when C allows. */
+function im2col(name: string, x: Buf, nchw: boolean, cols: Buf, g: Geometry2d, [N, H, W, C]: number[]): LoweredKernel {
+  const [n, oh, ow, kh, kw, ch] = ['n', 'oh', 'ow', 'kh', 'kw', 'c'].map(v);
+  const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(kh, c(g.dh)));
+  const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(kw, c(g.dw)));
+  const clamp = (e: Expr, hi: number) => bin('min', bin('max', e, c(0)), c(hi - 1));
+  const ok = bin('and', bin('and', bin('ge', y, c(0)), bin('lt', y, c(H))), bin('and', bin('ge', xx, c(0)), bin('lt', xx, c(W))));
+  const padded = g.pt + g.pl + g.pb + g.pr > 0;
+  const [yy, xc] = padded ? [clamp(y, H), clamp(xx, W)] : [y, xx];
+  const read = load(x.name, nchw ? [n, ch, yy, xc] : [n, yy, xc, ch]);
+  const def: ComputeDef = {
+    name: `${name}.im2col`, out: cols.name, type: 'f32',
+    axes: [{ name: 'n', extent: N }, { name: 'oh', extent: g.oh }, { name: 'ow', extent: g.ow }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'c', extent: C }],
+    body: padded ? { k: 'select', c: ok, a: read, b: f(0) } : read,
+  };
+  const s: Schedule = [{ p: 'fuse', outer: 'n', inner: 'oh', fused: 'rows' }, { p: 'parallel', axis: 'rows' }];
+  if (!nchw && C % LANES === 0) s.push({ p: 'split', axis: 'c', factor: LANES, outer: 'cv', inner: 'cl' }, { p: 'vectorize', axis: 'cl' });
+  return { name: `${name}.im2col`, body: lowerStage(def, s), flops: 0 };
+}
+
+export const lowerNhwcPool: OpLowerer = (node, ctx) => {
+  const x = ctx.buf(node.inputs[0]);
+  const [N, H, W, C] = x.shape;
+  const isMax = node.attrs[POOL_OP] === 'MaxPool';
+  const g = geometry2d(node, H, W, node.attrs.kernel_shape as number[], node.attrs.ceil_mode === 1);
+  const out = ctx.buf(node.outputs[0]);
+  let epilogue: ((acc: Expr, idx: Expr[]) => Expr) | undefined;
+  if (!isMax) {
+    const invBuf = ctx.weight(`${node.name}.inv`, 'f32', [g.oh, g.ow], averageDivisors(g, H, W, node.attrs.count_include_pad === 1));
+    epilogue = (acc, idx) => mul(acc, load(invBuf.name, [idx[1], idx[2]]));
+  }
+  const body = windowNhwc({ name: node.name, out, x, g, reduce: isMax ? 'max' : 'sum', pad: isMax ? -Infinity : 0, term: (value) => value, epilogue });
+  return [{ name: node.name, body, flops: N * C * g.oh * g.ow * g.kh * g.kw }];
+};
+
+/** 1 / (taps counted) per output pixel of an AveragePool. */
+export function averageDivisors(g: Geometry2d, H: number, W: number, includePad: boolean): Float32Array {
+  const inv = new Float32Array(g.oh * g.ow);
+  for (let oh = 0; oh < g.oh; oh++) for (let ow = 0; ow < g.ow; ow++) {
+    let n = 0;
+    for (let kh = 0; kh < g.kh; kh++) for (let kw = 0; kw < g.kw; kw++) {
+      const y = oh * g.sh + kh * g.dh - g.pt, xx = ow * g.sw + kw * g.dw - g.pl;
+      const inPadded = y >= -g.pt && y < H + g.pb && xx >= -g.pl && xx < W + g.pr;
+      if (includePad ? inPadded : (y >= 0 && y < H && xx >= 0 && xx < W)) n++;
+    }
+    inv[oh * g.ow + ow] = n ? 1 / n : 0;
+  }
+  return inv;
+}
+
+export const lowerNhwcGlobalPool: OpLowerer = (node, ctx) => {
+  const x = ctx.buf(node.inputs[0]);
+  const [N, H, W, C] = x.shape;
+  const S = H * W;
+  const xv = ctx.view(x, [N, S, C]);
+  const out = ctx.view(ctx.buf(node.outputs[0]), [N, C]);
+  const isMax = node.attrs[POOL_OP] === 'GlobalMaxPool';
+  const def: ComputeDef = {
+    name: node.name, out: out.name, type: 'f32',
+    axes: [{ name: 'n', extent: N }, { name: 'c', extent: C }],
+    reduce: { op: isMax ? 'max' : 'sum', axes: [{ name: 's', extent: S }] },
+    body: load(xv.name, [v('n'), v('s'), v('c')]),
+    epilogue: isMax ? undefined : mul({ k: 'var', name: ACC }, f(1 / S)),
+  };
+  // blocks of 16 channels (4 vectors) per parallel iteration, the pixels walked inside
+  const vec = C % (4 * LANES) === 0;
+  const s: Schedule = vec
+    ? [{ p: 'split', axis: 'c', factor: 4 * LANES, outer: 'co', inner: 'ci' }, { p: 'split', axis: 'ci', factor: LANES, outer: 'cu', inner: 'cv' },
+      { p: 'reorder', order: ['n', 'co', 's', 'cu', 'cv'] }, { p: 'fuse', outer: 'n', inner: 'co', fused: 'nc' }, { p: 'cache_write', at: 'nc' },
+      { p: 'unroll', axis: 'cu' }, { p: 'vectorize', axis: 'cv' }, { p: 'parallel', axis: 'nc' }]
+    : [{ p: 'fuse', outer: 'n', inner: 'c', fused: 'nc' }, { p: 'cache_write', at: 'nc' }, { p: 'parallel', axis: 'nc' }];
+  return [{ name: node.name, body: lowerStage(def, s), flops: N * C * S }];
+};

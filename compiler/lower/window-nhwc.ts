@@ -1,0 +1,93 @@
+// Sliding-window computations (depthwise convolution, pooling) over channels-last tensors
+// ([N, H, W, C], passes/layout-nhwc.ts): every output pixel is a vector over channels, so stride-2
+// windows read contiguous vectors and a border is whole pixels (one scalar check per tap, not per
+// lane). One parallel loop over output rows; a row whose windows stay inside the input's rows runs
+// its interior columns unchecked and its few border columns checked, the other rows run checked:
+//   parallel for (n, oh):
+//     for each column range:  for qo:  for cv (C/4 vectors):
+//       acc[T] = reduce over the taps (T pixels at once, sharing each tap's weight vector)
+//       out[n, oh, qo*T + t, cv*4 ..] = epilogue(acc[t])
+// Each thread reads and writes whole rows: contiguous spans of W*C floats.
+
+import type { Buf, Expr, Stmt } from '../ir/loop.js';
+import { add, bin, c, load, loop, mul, seq, sub, v } from '../ir/loop.js';
+import type { ComputeDef, ReduceOp } from '../schedule/compute.js';
+import type { Schedule } from '../schedule/schedule.js';
+import { lowerStage } from '../schedule/lower-stage.js';
+import type { Geometry2d } from './conv-geometry.js';
+import { LANES } from './default-schedules.js';
+import { inside } from './window-nest.js';
+
+export interface NhwcWindowSpec {
+  name: string;
+  out: Buf;                                  // [N, OH, OW, C]
+  x: Buf;                                    // [N, H, W, C]
+  g: Geometry2d;
+  reduce: ReduceOp;
+  pad: number;
+  /** The reduced term, given the input value and the channel (the tap is v('kh'), v('kw')). */
+  term(value: Expr, ch: Expr): Expr;
+  /** Applied to the reduced value (ACC) with the output index [n, oh, ow, ch]. */
+  epilogue?(acc: Expr, idx: Expr[]): Expr;
+}
+
+/** Output pixels per interior tile: they share each tap's weight vector. */
+const TILE_PIXELS = 2;
+
+export function windowNhwc(spec: NhwcWindowSpec): Stmt {
+  const { g, x, out } = spec;
+  const [N, , , C] = out.shape, [, H, W] = x.shape;
+  const [r0, r1] = inside(g.oh, H, g.kh, g.sh, g.dh, g.pt);
+  const [c0, c1] = inside(g.ow, W, g.kw, g.sw, g.dw, g.pl);
+  const t = v('t');
+  const n = N === 1 ? c(0) : bin('div', t, c(g.oh)), oh = N === 1 ? t : bin('rem', t, c(g.oh));
+  const cols = (checkRows: boolean, lo: number, hi: number, checkCols: boolean): Stmt[] =>
+    (hi > lo ? [rowStage(spec, n, oh, lo, hi, checkRows, checkCols, C)] : []);
+  const checkedRow = seq(...cols(true, 0, g.ow, true));
+  const body = c0 < c1 && r0 < r1
+    ? { k: 'if' as const, cond: bin('and', bin('ge', oh, c(r0)), bin('lt', oh, c(r1))),
+      then: seq(...cols(false, 0, c0, true), ...cols(false, c0, c1, false), ...cols(false, c1, g.ow, true)), else: checkedRow }
+    : checkedRow;
+  return loop('t', N * g.oh, body, 'parallel');
+}
+
+/** Columns [q0, q1) of output row oh: rows checked or not, columns checked or not. */
+function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: number, checkRows: boolean, checkCols: boolean, C: number): Stmt {
+  const { g, x, out } = spec;
+  const [, H, W] = x.shape;
+  const vec = C % LANES === 0;
+  const ow = add(v('q'), c(q0)), ch = v('cc');
+  const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(v('kh'), c(g.dh)));
+  const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(v('kw'), c(g.dw)));
+  let value: Expr;
+  if (!checkRows && !checkCols) value = load(x.name, [n, y, xx, ch]);
+  else {
+    const clamp = (e: Expr, hi: number) => bin('min', bin('max', e, c(0)), c(hi - 1));
+    const rowOk = bin('and', bin('ge', y, c(0)), bin('lt', y, c(H))), colOk = bin('and', bin('ge', xx, c(0)), bin('lt', xx, c(W)));
+    const ok = checkRows && checkCols ? bin('and', rowOk, colOk) : checkRows ? rowOk : colOk;
+    value = { k: 'select', c: ok, a: load(x.name, [n, checkRows ? clamp(y, H) : y, checkCols ? clamp(xx, W) : xx, ch]), b: { k: 'const', t: 'f32', v: spec.pad } };
+  }
+  const idx = [n, oh, ow, ch];
+  const extent = q1 - q0;
+  const checked = checkRows || checkCols;
+  const def: ComputeDef = {
+    name: `${spec.name}.${checked ? 'border' : 'interior'}`, out: out.name, type: 'f32',
+    axes: [{ name: 'q', extent }, { name: 'cc', extent: C }],
+    reduce: { op: spec.reduce, axes: [{ name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }] },
+    body: spec.term(value, ch),
+    outIndex: idx,
+    epilogue: spec.epilogue?.({ k: 'var', name: '$acc' }, idx),
+  };
+  const s: Schedule = [];
+  const tile = !checked && extent >= TILE_PIXELS ? TILE_PIXELS : 1;
+  const pix = tile > 1 ? ['qo', 'qi'] : ['q'];
+  if (tile > 1) s.push({ p: 'split', axis: 'q', factor: tile, outer: 'qo', inner: 'qi', tail: extent % tile ? 'shift' : 'exact' });
+  const lanes = vec ? ['cv', 'cl'] : ['cc'];
+  if (vec) s.push({ p: 'split', axis: 'cc', factor: LANES, outer: 'cv', inner: 'cl' });
+  s.push({ p: 'reorder', order: [pix[0], lanes[0], 'kh', 'kw', ...pix.slice(1), ...lanes.slice(1)] });
+  s.push({ p: 'cache_write', at: lanes[0] });
+  if (tile > 1) s.push({ p: 'unroll', axis: 'qi' });
+  if (g.kh * g.kw <= 25) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
+  if (vec) s.push({ p: 'vectorize', axis: 'cl' });
+  return lowerStage(def, s);
+}
