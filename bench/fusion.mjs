@@ -1,5 +1,7 @@
-// Full graph pipeline vs fusion disabled, per model, in one process: kernel count, p50 latency
-// (the two variants timed round-robin), and that the outputs agree.
+// Full graph pipeline vs fusion and layout disabled, per model, in one process: kernel count, p50
+// latency and that the outputs agree. Three variants, timed round-robin: full (fusion, channels-last
+// layout where it pays), nchw (fusion, every convolution NCHW: what the layout alone gives), and
+// unfused (no fusion pass, NCHW).
 // Usage (after npm run build): node bench/fusion.mjs [--models a,b] [--iters 20] [--json]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -33,10 +35,10 @@ for (const name of names) {
   if (!path) continue;
   const shapes = name === 'digits_cnn' ? { image: [1, 1, 16, 16] } : undefined;
   const passes = (await import('../dist/compiler/passes/pipeline.js')).passNames();
-  const variants = [{ label: 'full', disable: [] }, { label: 'unfused', disable: FUSION.filter((p) => passes.includes(p)) }];
+  const variants = [{ label: 'full', disable: [] }, { label: 'nchw', disable: [], layout: 'nchw' }, { label: 'unfused', disable: FUSION.filter((p) => passes.includes(p)), layout: 'nchw' }];
   const runs = [];
   for (const v of variants) {
-    const { wasm, meta } = await compile(path, { shapes, disablePasses: v.disable });
+    const { wasm, meta } = await compile(path, { shapes, disablePasses: v.disable, layout: v.layout });
     const s = await InferenceSession.create(wasm, { threads: 1 });
     runs.push({ ...v, s, meta, times: [] });
   }
@@ -45,16 +47,17 @@ for (const name of names) {
   for (let i = 0; i < iters; i++) for (const r of (i % 2 ? [...runs].reverse() : runs)) { const t = performance.now(); await r.s.run(feeds); r.times.push(performance.now() - t); }
   const outs = await Promise.all(runs.map((r) => r.s.run(feeds)));
   const key = runs[0].meta.outputs[0].name;
-  const a = outs[0][key].data, b = outs[1][key].data;
+  const a = outs[0][key].data, b = outs[2][key].data;
   let num = 0, den = 0;
   for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
   for (const r of runs) await r.s.release();
-  const [full, unf] = runs;
-  rows.push({ model: name, kernels_full: full.meta.kernels.length, kernels_unfused: unf.meta.kernels.length, p50_full_ms: median(full.times), p50_unfused_ms: median(unf.times), speedup: median(unf.times) / median(full.times), rel_diff: num / (den || 1) });
+  const [full, nchw, unf] = runs;
+  rows.push({ model: name, kernels_full: full.meta.kernels.length, kernels_unfused: unf.meta.kernels.length, p50_full_ms: median(full.times), p50_nchw_ms: median(nchw.times), p50_unfused_ms: median(unf.times),
+    speedup: median(unf.times) / median(full.times), layout_speedup: median(nchw.times) / median(full.times), rel_diff: num / (den || 1) });
   console.error(`fusion bench: ${name} done`);
 }
-const md = ['| model | kernels (full / unfused) | p50 full ms | p50 unfused ms | speedup | rel. diff |', '|---|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.model} | ${r.kernels_full} / ${r.kernels_unfused} | ${r.p50_full_ms.toFixed(2)} | ${r.p50_unfused_ms.toFixed(2)} | ${r.speedup.toFixed(2)}x | ${r.rel_diff.toExponential(1)} |`)].join('\n');
+const md = ['| model | kernels (full / unfused) | p50 full ms | p50 nchw ms | p50 unfused ms | speedup (unfused / full) | of it the layout (nchw / full) | rel. diff |', '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.model} | ${r.kernels_full} / ${r.kernels_unfused} | ${r.p50_full_ms.toFixed(2)} | ${r.p50_nchw_ms.toFixed(2)} | ${r.p50_unfused_ms.toFixed(2)} | ${r.speedup.toFixed(2)}x | ${r.layout_speedup.toFixed(2)}x | ${r.rel_diff.toExponential(1)} |`)].join('\n');
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'fusion.json'), JSON.stringify(rows, null, 2));
 writeFileSync(join(here, 'results', 'fusion.md'), md + '\n');

@@ -31,8 +31,9 @@ export interface NhwcWindowSpec {
   epilogue?(acc: Expr, idx: Expr[]): Expr;
 }
 
-/** Output pixels per interior tile: they share each tap's weight vector. */
-const TILE_PIXELS = 2;
+/** Output pixels per interior tile (sharing each tap's weight vector). One: MobileNetV2's depthwise convs
+ *  ran 1.0-1.7x faster than with 2 (bench/kernel-ab.mjs --all, one-off builds); 4 spill. */
+const TILE_PIXELS = 1;
 
 export function windowNhwc(spec: NhwcWindowSpec): Stmt {
   const { g, x, out } = spec;

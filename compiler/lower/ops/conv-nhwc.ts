@@ -18,7 +18,7 @@ import { lowerStage } from '../../schedule/lower-stage.js';
 import type { Schedule } from '../../schedule/schedule.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { geometry2d, type Geometry2d } from '../conv-geometry.js';
-import { columnTile, gemmKernel, packColumnPanels, DEFAULT_TILE } from '../gemm-stage.js';
+import { gemmKernel, gemmTileFor, packColumnPanels, DEFAULT_TILE } from '../gemm-stage.js';
 import { epilogueOf } from '../epilogue.js';
 import { windowNhwc } from '../window-nhwc.js';
 import { LANES } from '../default-schedules.js';
@@ -64,10 +64,13 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
   // B[k][m] with k = (kh, kw, c), packed into the GEMM's column panels
   const b = new Float32Array(K * M);
   for (let m = 0; m < M; m++) for (let ch = 0; ch < C; ch++) for (let t = 0; t < g.kh * g.kw; t++) b[(t * C + ch) * M + m] = w[(m * C + ch) * g.kh * g.kw + t];
-  const tn = columnTile(P, M, K);
+  // 4 pixels x 8 channels: measured against 6x2, 4x3 and 3x4 vectors on MobileNetV2's 1x1 convs
+  // (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
+  const tile = DEFAULT_TILE;
+  const tn = M >= LANES ? gemmTileFor({ M: P, N: M, tile }).nr * LANES : M;
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), K, tn], packColumnPanels(b, K, M, tn, false, 1));
   kernels.push(gemmKernel({
-    name: node.name, out: ctx.view(out, [1, P, M]), batch: 1, M: P, N: M, K, tile: DEFAULT_TILE,
+    name: node.name, out: ctx.view(out, [1, P, M]), batch: 1, M: P, N: M, K, tile,
     a: (_b, _ib, _ii, i, k) => load(a.name, [i, k]),
     b: (_b, k, _j, jo, jt) => load(wp.name, [jo, k, jt]),
     epilogue: (acc, bb, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [j])) : acc, [bb, i, j], [1, P, M]),
