@@ -58,6 +58,7 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   const unknown = (names: string[] | undefined, known: string[]) => names?.filter((n) => !known.includes(n)) ?? [];
   const badDisable = unknown(opts.disablePasses, passNames()), badDump = unknown(opts.dumpAfter, dumpPoints());
   if (badDisable.length) fail('E_USAGE', `unknown pass '${badDisable[0]}' for --disable-pass (passes: ${passNames().join(', ')})`);
+  if (opts.layout !== undefined && !['auto', 'nchw', 'nhwc'].includes(opts.layout)) fail('E_USAGE', `unknown layout '${String(opts.layout)}' (layouts: auto, nchw, nhwc)`);
   if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
   const { graph: source, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes, bind: opts.bind });
   const graph = runPasses(source, { disable: opts.disablePasses, layout: opts.layout, dumpAfter: opts.dumpAfter, log: opts.log });

@@ -1,4 +1,5 @@
-// Removes nodes none of whose outputs reach a graph output, and values nothing refers to.
+// Removes nodes none of whose outputs reach a graph output, and values nothing refers to. A kept
+// node's unused outputs (a Split's or TopK's) keep their values: the node still writes them.
 
 import type { Graph } from '../ir/graph.js';
 
@@ -10,6 +11,7 @@ export function eliminateDeadNodes(g: Graph): Graph {
     if (n.outputs.some((o) => o && live.has(o))) {
       keep[i] = true;
       for (const x of n.inputs) if (x) live.add(x);
+      for (const o of n.outputs) if (o) live.add(o);
     }
   }
   for (const x of g.inputs) live.add(x);

@@ -23,9 +23,12 @@ export function replaceUses(nodes: Node[], from: string, to: string): Node[] {
   return nodes.map((n) => (n.inputs.includes(from) ? { ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } : n));
 }
 
+/** A value name no value, node input or output, or graph input or output of g uses yet. */
 export function freshName(g: Graph, base: string): string {
+  const taken = (name: string) => g.values.has(name) || g.inputs.includes(name) || g.outputs.includes(name)
+    || g.nodes.some((n) => n.outputs.includes(name) || n.inputs.includes(name));
   let name = base, k = 0;
-  while (g.values.has(name)) name = `${base}_${++k}`;
+  while (taken(name)) name = `${base}_${++k}`;
   return name;
 }
 

@@ -26,7 +26,7 @@ interface Options {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`conformance: ${msg}\nusage: node dist/test/conformance/run.js [--jobs N] [--timeout S] [--filter REGEX] [--category a,b] [--report FILE] [--baseline FILE] [--check] [--write-baseline] [--root DIR] [--list-fails]\n`);
+  process.stderr.write(`conformance: ${msg}\nusage: node dist/test/conformance/run.js [--jobs N] [--timeout S] [--filter REGEX] [--category a,b] [--report FILE] [--baseline FILE] [--check] [--write-baseline] [--root DIR] [--list-fails] [--layout auto|nchw|nhwc]\n`);
   process.exit(2);
 }
 
@@ -52,7 +52,7 @@ function parseArgs(argv: string[]): Options {
       case '--write-baseline': o.writeBaseline = true; break;
       case '--list-fails': o.listFails = true; break;
       // the convolution layout every case compiles with (the workers read it from the environment)
-      case '--layout': process.env.ACCELC_CONFORMANCE_LAYOUT = val(); break;
+      case '--layout': { const l = val(); if (!['auto', 'nchw', 'nhwc'].includes(l)) usage(`--layout takes auto, nchw or nhwc, got '${l}'`); process.env.ACCELC_CONFORMANCE_LAYOUT = l; break; }
       default: usage(`unknown argument '${a}'`);
     }
   }

@@ -100,3 +100,22 @@ describe.skipIf(!existsSync(SUITE_ROOT))('a sample of the conformance suite', ()
     });
   }
 });
+
+// The conformance suite's convolution and pooling cases again with every region channels-last
+// (passes/layout-nhwc.ts, layout 'nhwc'): each must end as it does in the default layout.
+describe.skipIf(!existsSync(SUITE_ROOT))('conv and pool cases of the conformance suite, channels-last', () => {
+  const cases = listCases(SUITE_ROOT, ['node']).filter((c) => /^test_(conv|maxpool|averagepool|globalaveragepool|globalmaxpool)/.test(c.name));
+  it('finds the cases', () => expect(cases.length).toBeGreaterThan(40));
+  for (const c of cases) {
+    it(c.name, async () => {
+      const info = describeModel(join(c.dir, 'model.onnx'));
+      const plain = await runCase(c, info);
+      process.env.ACCELC_CONFORMANCE_LAYOUT = 'nhwc';
+      try {
+        expect(await runCase(c, info)).toEqual(plain);
+      } finally {
+        delete process.env.ACCELC_CONFORMANCE_LAYOUT;
+      }
+    });
+  }
+});

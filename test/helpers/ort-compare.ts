@@ -4,7 +4,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile } from '../../compiler/compile.js';
+import { compile, type CompileOptions } from '../../compiler/compile.js';
+import type { Graph } from '../../compiler/ir/graph.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from './ort.js';
@@ -29,4 +30,27 @@ export async function compareWithOrt(parts: ModelParts, threads: number, scale =
   await s.release();
   const ref = await runOrtNode(path, feeds);
   return { err: Math.max(...Object.keys(ref).map((k) => relError(ours[k], ref[k]))), ops: meta.kernels.map((k) => k.ops) };
+}
+
+/**
+ * The model compiled with `opts`, run on the given inputs at 1 and 2 threads against
+ * onnxruntime-node: the largest relative error over every output and run (output dims must match),
+ * and the optimized graph.
+ */
+export async function worstAgainstOrt(parts: ModelParts, inputs: Record<string, Tensor>, opts: CompileOptions = {}): Promise<{ worst: number; graph: Graph }> {
+  const path = join(mkdtempSync(join(tmpdir(), 'accelc-cmp-')), 'm.onnx');
+  writeFileSync(path, encode(parts));
+  const ref = await runOrtNode(path, inputs);
+  const { wasm, graph } = await compile(path, opts);
+  let worst = 0;
+  for (const threads of [1, 2]) {
+    const s = await InferenceSession.create(wasm, { threads, inlineWork: 0 });
+    const ours = await s.run(inputs);
+    await s.release();
+    for (const o of parts.outputs!) {
+      if (JSON.stringify(ours[o.name!].dims) !== JSON.stringify(ref[o.name!].dims)) throw new Error(`dims of ${o.name}: ${ours[o.name!].dims} against ${ref[o.name!].dims}`);
+      worst = Math.max(worst, relError(ours[o.name!], ref[o.name!]));
+    }
+  }
+  return { worst, graph };
 }

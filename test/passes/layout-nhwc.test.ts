@@ -5,18 +5,12 @@
 // pools, epilogues with residual adds.
 
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { layoutNhwc } from '../../compiler/passes/layout-nhwc.js';
-import { compile } from '../../compiler/compile.js';
-import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
-import { runOrtNode } from '../helpers/ort.js';
-import { relError } from '../helpers/models.js';
+import { worstAgainstOrt } from '../helpers/ort-compare.js';
 import { encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1); };
@@ -53,17 +47,7 @@ function mobileBlock(C: number, H: number): ModelParts {
 
 /** Compiles with `layout`, checks every output against onnxruntime-node on 1 and 2 threads; returns how many channels-last nodes the graph has. */
 async function matchesOrt(parts: ModelParts, inputs: Record<string, Tensor>, layout: 'auto' | 'nhwc'): Promise<number> {
-  const path = join(mkdtempSync(join(tmpdir(), 'accelc-nhwc-')), 'm.onnx');
-  writeFileSync(path, encode(parts));
-  const ref = await runOrtNode(path, inputs);
-  const { wasm, graph } = await compile(path, { layout });
-  let worst = 0;
-  for (const threads of [1, 2]) {
-    const s = await InferenceSession.create(wasm, { threads, inlineWork: 0 });
-    const ours = await s.run(inputs);
-    await s.release();
-    for (const o of parts.outputs) worst = Math.max(worst, relError(ours[o.name!], ref[o.name!]));
-  }
+  const { worst, graph } = await worstAgainstOrt(parts, inputs, { layout });
   expect(worst).toBeLessThanOrEqual(1e-5);
   return graph.nodes.filter((n) => n.op.startsWith('Nhwc')).length;
 }
