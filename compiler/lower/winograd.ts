@@ -23,9 +23,18 @@ import { inputTransform, outputTransform } from './winograd-transforms.js';
  */
 export function winogradApplies(ctx: LowerCtx, g: Geometry2d, group: number, C: number, M: number): boolean {
   if (ctx.opts.winograd === false) return false;
-  if (group !== 1 || g.kh !== 3 || g.kw !== 3 || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return false;
-  if (ctx.opts.winograd === true) return true;
-  return C >= 16 && M >= 16 && g.oh >= 7 && g.ow >= 7;
+  if (ctx.opts.winograd === true) return winogradLegal(g, group);
+  return winogradPays(g, group, C, M);
+}
+
+/** A 3x3 stride-1 undilated group-1 convolution. */
+function winogradLegal(g: Geometry2d, group: number): boolean {
+  return group === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
+}
+
+/** Where Winograd measured faster than im2col + GEMM (the default). */
+export function winogradPays(g: Geometry2d, group: number, C: number, M: number): boolean {
+  return winogradLegal(g, group) && C >= 16 && M >= 16 && g.oh >= 7 && g.ow >= 7;
 }
 
 /** U[e][m][c] = (G g[m][c] G^T)[r][s] (e = 4r + s), G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]. */

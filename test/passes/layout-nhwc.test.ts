@@ -68,13 +68,24 @@ describe('layout-nhwc', () => {
     expect(g.nodes.find((n) => n.op === 'Transpose')!.outputs).toEqual(['mid']);
   });
 
-  it('leaves a region alone when its layout changes are many for its convolutions, or it has no depthwise conv', () => {
+  it('leaves a region alone when its layout changes are many for its convolutions, it has no depthwise conv, or a conv that runs Winograd', () => {
     const dwOnly = conv({ name: 'dw', x: 'x', y: 'y', cin: 8, cout: 8, k: 3, pad: 1, group: 8, seed: 1 });
     const lone = graphOf({ inputs: [valueInfo('x', FLOAT, [1, 8, 6, 6])], outputs: [valueInfo('y', FLOAT, [1, 8, 6, 6])], initializers: dwOnly.w, nodes: [dwOnly.n] });
     expect(layoutNhwc(lone)).toBe(lone);
     const dense = conv({ name: 'c', x: 'x', y: 'y', cin: 8, cout: 8, k: 3, pad: 1, seed: 1 });
     const plain = graphOf({ inputs: [valueInfo('x', FLOAT, [1, 8, 6, 6])], outputs: [valueInfo('y', FLOAT, [1, 8, 6, 6])], initializers: dense.w, nodes: [dense.n] });
     expect(layoutNhwc(plain)).toBe(plain);
+    // a region with a conv Winograd runs faster over NCHW planes (3x3 stride 1, 16 -> 16 channels, 8x8) stays NCHW
+    const dwConv = conv({ name: 'dw', x: 'x', y: 'd', cin: 16, cout: 16, k: 3, pad: 1, group: 16, seed: 1 });
+    const pw = conv({ name: 'pw', x: 'd', y: 'p', cin: 16, cout: 16, k: 1, seed: 3 });
+    const wino = conv({ name: 'w3', x: 'p', y: 'q', cin: 16, cout: 16, k: 3, pad: 1, seed: 5 });
+    const pool = node('GlobalAveragePool', ['q'], ['y'], 'gap');
+    const withWinograd = graphOf({ inputs: [valueInfo('x', FLOAT, [1, 16, 8, 8])], outputs: [valueInfo('y', FLOAT, [1, 16, 1, 1])],
+      initializers: [...dwConv.w, ...pw.w, ...wino.w], nodes: [dwConv.n, pw.n, wino.n, pool] });
+    expect(layoutNhwc(withWinograd, { minConvsPerTranspose: 1 })).toBe(withWinograd);
+    const without = graphOf({ inputs: [valueInfo('x', FLOAT, [1, 16, 8, 8])], outputs: [valueInfo('y', FLOAT, [1, 16, 1, 1])],
+      initializers: [...dwConv.w, ...pw.w], nodes: [dwConv.n, pw.n, node('GlobalAveragePool', ['p'], ['y'], 'gap')] });
+    expect(layoutNhwc(without, { minConvsPerTranspose: 1 }).nodes.map((n) => n.op)).toEqual(['Transpose', 'NhwcConv', 'NhwcConv', 'NhwcGlobalPool']);
     // forced, both convert
     expect(layoutNhwc(lone, { all: true }).nodes.map((n) => n.op)).toEqual(['Transpose', 'NhwcConv', 'Transpose']);
     expect(layoutNhwc(plain, { all: true }).nodes.map((n) => n.op)).toEqual(['NhwcConv', 'Transpose']);
