@@ -165,6 +165,16 @@ describe('inference and folding', () => {
       outputs: [valueInfo('y', INT64, [2])],
     }), 'E_SHAPE', /'y' is declared int64 \[2\] but computes float32 \[2\]/);
   });
+  it('warns when declared output dims differ from the computed ones, and uses the computed', () => {
+    const { graph, warnings } = load({
+      nodes: [node('Relu', ['x'], ['y'], 'r')],
+      inputs: [valueInfo('x', FLOAT, [2, 3])],
+      outputs: [valueInfo('y', FLOAT, [2, 4])],
+    });
+    expect(graph.values.get('y')!.shape).toEqual([2, 3]);
+    expect(warnings).toEqual(["output 'y' of node 'r' is declared [2,4] but computes [2,3]; the computed shape is used"]);
+    expect(load({ nodes: [node('Relu', ['x'], ['y'], 'r')], inputs: [valueInfo('x', FLOAT, [2, 3])], outputs: [valueInfo('y', FLOAT, [2, 3])] }).warnings).toEqual([]);
+  });
   it('reports shape errors with the node', () => {
     expectError(() => load({
       nodes: [node('Add', ['x', 'z'], ['y'], 'add1')],

@@ -37,5 +37,5 @@ function loadOnnx(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): { g
     bytes = pathOrBytes;
   }
   const { graph, warnings } = importModel(bytes, { modelName, modelDir, shapes: opts.shapes, bind: opts.bind });
-  return { graph: inferShapes(graph, modelName), warnings };
+  return { graph: inferShapes(graph, modelName, warnings), warnings };
 }

@@ -15,7 +15,8 @@ const MAX_FOLD_ELEMENTS = 1 << 20;
 const MAX_FOLD_INPUT_ELEMENTS = 1 << 24;
 const MAX_ELEMENTS = 2 ** 31;
 
-function inferShapes(graph: Graph, modelName: string): Graph {
+/** `warnings` collects declared output dims that differ from the computed ones (the computed are used). */
+function inferShapes(graph: Graph, modelName: string, warnings: string[] = []): Graph {
   const ctx: OpCtx = { opset: graph.opset, model: modelName };
   const schemas = resolveSchemas(graph, modelName);
   const values = new Map(graph.values);
@@ -31,7 +32,7 @@ function inferShapes(graph: Graph, modelName: string): Graph {
     node.outputs.forEach((name, k) => {
       if (name === '') return;
       const declared = values.get(name);
-      if (declared) checkDeclared(declared, outs[k], node, modelName);
+      if (declared) checkDeclared(declared, outs[k], node, modelName, warnings);
       values.set(name, { name, dtype: outs[k].dtype, shape: outs[k].shape, ...(consts[k] && { const: consts[k] }) });
     });
     if (kept) nodes.push(node);
@@ -90,10 +91,13 @@ function fold(schema: OpSchema, node: Node, inputs: Array<StaticValue | undefine
   return outs.map((_, k) => known[k] ?? result[k]);
 }
 
-function checkDeclared(declared: Value, o: InferredOutput, node: Node, model: string): void {
+function checkDeclared(declared: Value, o: InferredOutput, node: Node, model: string, warnings: string[]): void {
   if (declared.dtype !== o.dtype || declared.shape.length !== o.shape.length) {
     fail('E_SHAPE', `output '${declared.name}' is declared ${declared.dtype} [${declared.shape}] but computes ${o.dtype} [${o.shape}]`,
       { model, node: node.name, op: node.op });
+  }
+  if (declared.shape.some((d, i) => typeof d === 'number' && typeof o.shape[i] === 'number' && d !== o.shape[i])) {
+    warnings.push(`output '${declared.name}' of node '${node.name}' is declared [${declared.shape}] but computes [${o.shape}]; the computed shape is used`);
   }
 }
 
