@@ -37,13 +37,25 @@ const TILE_PIXELS = 1;
 
 export function windowNhwc(spec: NhwcWindowSpec): Stmt {
   const { g, x, out } = spec;
-  const [N, , , C] = out.shape, [, H, W] = x.shape;
+  const C = out.shape[3];
+  return rowRegions(g, out.shape[0], x.shape[1], x.shape[2], (n, oh, q0, q1, checkRows, checkCols) => rowStage(spec, n, oh, q0, q1, checkRows, checkCols, C));
+}
+
+/** A stage computing output columns [q0, q1) of row oh of batch n, its reads checked or not. */
+export type RowPart = (n: Expr, oh: Expr, q0: number, q1: number, checkRows: boolean, checkCols: boolean) => Stmt;
+
+/**
+ * One parallel loop over the N*OH output rows of a window over an H x W input; a row whose windows
+ * stay inside the input's rows runs its interior columns unchecked and the columns on either side
+ * checked, any other row runs checked (loop partitioning, as in window-nest.ts, by rows).
+ */
+export function rowRegions(g: Geometry2d, N: number, H: number, W: number, part: RowPart): Stmt {
   const [r0, r1] = inside(g.oh, H, g.kh, g.sh, g.dh, g.pt);
   const [c0, c1] = inside(g.ow, W, g.kw, g.sw, g.dw, g.pl);
   const t = v('t');
   const n = N === 1 ? c(0) : bin('div', t, c(g.oh)), oh = N === 1 ? t : bin('rem', t, c(g.oh));
   const cols = (checkRows: boolean, lo: number, hi: number, checkCols: boolean): Stmt[] =>
-    (hi > lo ? [rowStage(spec, n, oh, lo, hi, checkRows, checkCols, C)] : []);
+    (hi > lo ? [part(n, oh, lo, hi, checkRows, checkCols)] : []);
   const checkedRow = seq(...cols(true, 0, g.ow, true));
   const body = c0 < c1 && r0 < r1
     ? { k: 'if' as const, cond: bin('and', bin('ge', oh, c(r0)), bin('lt', oh, c(r1))),
@@ -51,6 +63,16 @@ export function windowNhwc(spec: NhwcWindowSpec): Stmt {
     : checkedRow;
   return loop('t', N * g.oh, body, 'parallel');
 }
+
+/** x at input row y, column xx: read as is, or 0-padded (`pad`) with clamped indices when checked. */
+export function checkedRead(read: (y: Expr, xx: Expr) => Expr, y: Expr, xx: Expr, H: number, W: number, checkRows: boolean, checkCols: boolean, pad: number): Expr {
+  if (!checkRows && !checkCols) return read(y, xx);
+  const rowOk = bin('and', bin('ge', y, c(0)), bin('lt', y, c(H))), colOk = bin('and', bin('ge', xx, c(0)), bin('lt', xx, c(W)));
+  const ok = checkRows && checkCols ? bin('and', rowOk, colOk) : checkRows ? rowOk : colOk;
+  return { k: 'select', c: ok, a: read(checkRows ? clamp(y, H) : y, checkCols ? clamp(xx, W) : xx), b: { k: 'const', t: 'f32', v: pad } };
+}
+
+const clamp = (e: Expr, hi: number) => bin('min', bin('max', e, c(0)), c(hi - 1));
 
 /** Columns [q0, q1) of output row oh: rows checked or not, columns checked or not. */
 function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: number, checkRows: boolean, checkCols: boolean, C: number): Stmt {
@@ -60,14 +82,7 @@ function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: numbe
   const ow = add(v('q'), c(q0)), ch = v('cc');
   const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(v('kh'), c(g.dh)));
   const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(v('kw'), c(g.dw)));
-  let value: Expr;
-  if (!checkRows && !checkCols) value = load(x.name, [n, y, xx, ch]);
-  else {
-    const clamp = (e: Expr, hi: number) => bin('min', bin('max', e, c(0)), c(hi - 1));
-    const rowOk = bin('and', bin('ge', y, c(0)), bin('lt', y, c(H))), colOk = bin('and', bin('ge', xx, c(0)), bin('lt', xx, c(W)));
-    const ok = checkRows && checkCols ? bin('and', rowOk, colOk) : checkRows ? rowOk : colOk;
-    value = { k: 'select', c: ok, a: load(x.name, [n, checkRows ? clamp(y, H) : y, checkCols ? clamp(xx, W) : xx, ch]), b: { k: 'const', t: 'f32', v: spec.pad } };
-  }
+  const value = checkedRead((yy, xc) => load(x.name, [n, yy, xc, ch]), y, xx, H, W, checkRows, checkCols, spec.pad);
   const idx = [n, oh, ow, ch];
   const extent = q1 - q0;
   const checked = checkRows || checkCols;

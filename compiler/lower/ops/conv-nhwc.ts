@@ -20,7 +20,7 @@ import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { geometry2d, type Geometry2d } from '../conv-geometry.js';
 import { gemmKernel, gemmTileFor, packColumnPanels, DEFAULT_TILE } from '../gemm-stage.js';
 import { epilogueOf } from '../epilogue.js';
-import { windowNhwc } from '../window-nhwc.js';
+import { checkedRead, rowRegions, windowNhwc } from '../window-nhwc.js';
 import { LANES } from '../default-schedules.js';
 import { INPUT_NCHW, POOL_OP } from '../../passes/layout-nhwc.js';
 
@@ -79,24 +79,27 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
   return kernels;
 }
 
-/** cols[n, oh, ow, kh, kw, c] = x at the tap (0 in the padding), vectors over c when C allows. */
+/**
+ * cols[n, oh, ow, kh, kw, c] = x at the tap (0 in the padding), vectors over c when C allows. Rows
+ * and columns whose taps all lie inside the input copy without checks (window-nhwc.ts's regions).
+ */
 function im2col(name: string, x: Buf, nchw: boolean, cols: Buf, g: Geometry2d, [N, H, W, C]: number[]): LoweredKernel {
-  const [n, oh, ow, kh, kw, ch] = ['n', 'oh', 'ow', 'kh', 'kw', 'c'].map(v);
-  const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(kh, c(g.dh)));
-  const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(kw, c(g.dw)));
-  const clamp = (e: Expr, hi: number) => bin('min', bin('max', e, c(0)), c(hi - 1));
-  const ok = bin('and', bin('and', bin('ge', y, c(0)), bin('lt', y, c(H))), bin('and', bin('ge', xx, c(0)), bin('lt', xx, c(W))));
-  const padded = g.pt + g.pl + g.pb + g.pr > 0;
-  const [yy, xc] = padded ? [clamp(y, H), clamp(xx, W)] : [y, xx];
-  const read = load(x.name, nchw ? [n, ch, yy, xc] : [n, yy, xc, ch]);
-  const def: ComputeDef = {
-    name: `${name}.im2col`, out: cols.name, type: 'f32',
-    axes: [{ name: 'n', extent: N }, { name: 'oh', extent: g.oh }, { name: 'ow', extent: g.ow }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'c', extent: C }],
-    body: padded ? { k: 'select', c: ok, a: read, b: f(0) } : read,
-  };
-  const s: Schedule = [{ p: 'fuse', outer: 'n', inner: 'oh', fused: 'rows' }, { p: 'parallel', axis: 'rows' }];
-  if (!nchw && C % LANES === 0) s.push({ p: 'split', axis: 'c', factor: LANES, outer: 'cv', inner: 'cl' }, { p: 'vectorize', axis: 'cl' });
-  return { name: `${name}.im2col`, body: lowerStage(def, s), flops: 0 };
+  const body = rowRegions(g, N, H, W, (n, oh, q0, q1, checkRows, checkCols) => {
+    const [ow, kh, kw, ch] = [add(v('q'), c(q0)), v('kh'), v('kw'), v('c')];
+    const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(kh, c(g.dh)));
+    const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(kw, c(g.dw)));
+    const def: ComputeDef = {
+      name: `${name}.im2col`, out: cols.name, type: 'f32',
+      axes: [{ name: 'q', extent: q1 - q0 }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'c', extent: C }],
+      body: checkedRead((yy, xc) => load(x.name, nchw ? [n, ch, yy, xc] : [n, yy, xc, ch]), y, xx, H, W, checkRows, checkCols, 0),
+      outIndex: [n, oh, ow, kh, kw, ch],
+    };
+    const s: Schedule = [];
+    if (!nchw && C % LANES === 0) s.push({ p: 'split', axis: 'c', factor: LANES, outer: 'cv', inner: 'cl' }, { p: 'vectorize', axis: 'cl' });
+    else if (g.kh * g.kw * C <= 64) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' }, { p: 'unroll', axis: 'c' });
+    return lowerStage(def, s);
+  });
+  return { name: `${name}.im2col`, body, flops: 0 };
 }
 
 export const lowerNhwcPool: OpLowerer = (node, ctx) => {
