@@ -58,6 +58,21 @@ describe('accelc', () => {
     expect((await cli('model.onnx', '--shape', 'nonsense')).code).toBe(2);
   });
 
+  it('--layout picks the convolution layout for compile and inspect; other values are usage errors', async () => {
+    const model = 'test/models/mobilenet_v2.onnx';
+    const ops = async (...flags: string[]) => {
+      const r = await cli('inspect', model, '--json', ...flags);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { kernels: { ops: string }[] }).kernels.map((k) => k.ops).join(' ');
+    };
+    expect(await ops()).toContain('NhwcConv_Clip');
+    expect(await ops('--layout', 'nchw')).not.toContain('Nhwc');
+    const bad = await cli('inspect', model, '--layout', 'NHWC');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--layout takes auto, nchw or nhwc, got 'NHWC'");
+    expect((await cli(model, '--layout', 'nchwc', '-o', join(dir, 'x.wasm'))).code).toBe(2);
+  });
+
   it('exits 1 with one line and no stack on a missing file', async () => {
     for (const argv of [['run', join(dir, 'missing.wasm')], [join(dir, 'missing.onnx')], ['bench', join(dir, 'missing.wasm')]]) {
       const r = await cli(...argv);
