@@ -71,10 +71,10 @@ export function packRowBlocks(w: Float32Array, M: number, K: number, mr: number)
   return packed;
 }
 
-/** The GEMM's column tile width for these sizes (its B panels are this wide). */
-export function columnTile(M: number, N: number, K: number): number {
-  const { nr } = gemmTileFor({ M, N });
-  return N >= 4 ? nr * 4 : N;
+/** The GEMM's column tile width for these sizes and tile (its B panels are this wide). */
+export function columnTile(M: number, N: number, tile?: GemmTile): number {
+  const { nr } = gemmTileFor({ M, N, tile });
+  return N >= LANES ? nr * LANES : N;
 }
 
 /**

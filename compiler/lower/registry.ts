@@ -35,7 +35,7 @@ import { EINSUM_LOWERINGS } from './ops/einsum.js';
 import { SEQUENCE_OP_LOWERINGS } from './ops/sequence-ops.js';
 import { RNN_LOWERINGS } from './ops/rnn.js';
 import { GRID_SAMPLE_LOWERINGS } from './ops/grid-sample.js';
-import { lowerNhwcConv, lowerNhwcGlobalPool, lowerNhwcPool } from './ops/conv-nhwc.js';
+import { lowerNhwcConv, lowerNhwcPool } from './ops/conv-nhwc.js';
 
 export const ALIAS_OPS = new Set(['Identity', 'Dropout', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 export const FOLDED_OPS = new Set(['Shape', 'Constant', 'ConstantOfShape', 'Range', 'Size']);
@@ -68,7 +68,7 @@ export const LOWERINGS: Record<string, OpLowerer> = {
   Dropout: lowerDropout,
   NhwcConv: lowerNhwcConv,
   NhwcPool: lowerNhwcPool,
-  NhwcGlobalPool: lowerNhwcGlobalPool,
+  NhwcGlobalPool: lowerGlobalPool,
   ...ACTIVATION_LOWERINGS,
   ...TRIG_LOWERINGS,
   ...INTEGER_LOWERINGS,

@@ -4,10 +4,12 @@
 // lane). One parallel loop over output rows; a row whose windows stay inside the input's rows runs
 // its interior columns unchecked and its few border columns checked, the other rows run checked:
 //   parallel for (n, oh):
-//     for each column range:  for qo:  for cv (C/4 vectors):
-//       acc[T] = reduce over the taps (T pixels at once, sharing each tap's weight vector)
-//       out[n, oh, qo*T + t, cv*4 ..] = epilogue(acc[t])
-// Each thread reads and writes whole rows: contiguous spans of W*C floats.
+//     for each column range:  for ow:  for cv (C/4 vectors):
+//       acc = reduce over the taps;  out[n, oh, ow, cv*4 ..] = epilogue(acc)
+// Each thread reads and writes whole rows: contiguous spans of W*C floats. One output vector per
+// tile: two or four pixels sharing each tap's weight vector measured slower (MobileNetV2's
+// depthwise convs 1.0-1.7x faster with one than with two, `bench/kernel-ab.mjs --all` on one-off
+// builds; four spill).
 
 import type { Buf, Expr, Stmt } from '../ir/loop.js';
 import { add, bin, c, load, loop, mul, seq, sub, v } from '../ir/loop.js';
@@ -30,10 +32,6 @@ export interface NhwcWindowSpec {
   /** Applied to the reduced value (ACC) with the output index [n, oh, ow, ch]. */
   epilogue?(acc: Expr, idx: Expr[]): Expr;
 }
-
-/** Output pixels per interior tile (sharing each tap's weight vector). One: MobileNetV2's depthwise convs
- *  ran 1.0-1.7x faster than with 2 (bench/kernel-ab.mjs --all, one-off builds); 4 spill. */
-const TILE_PIXELS = 1;
 
 export function windowNhwc(spec: NhwcWindowSpec): Stmt {
   const { g, x, out } = spec;
@@ -84,25 +82,19 @@ function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: numbe
   const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(v('kw'), c(g.dw)));
   const value = checkedRead((yy, xc) => load(x.name, [n, yy, xc, ch]), y, xx, H, W, checkRows, checkCols, spec.pad);
   const idx = [n, oh, ow, ch];
-  const extent = q1 - q0;
-  const checked = checkRows || checkCols;
   const def: ComputeDef = {
-    name: `${spec.name}.${checked ? 'border' : 'interior'}`, out: out.name, type: 'f32',
-    axes: [{ name: 'q', extent }, { name: 'cc', extent: C }],
+    name: `${spec.name}.${checkRows || checkCols ? 'border' : 'interior'}`, out: out.name, type: 'f32',
+    axes: [{ name: 'q', extent: q1 - q0 }, { name: 'cc', extent: C }],
     reduce: { op: spec.reduce, axes: [{ name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }] },
     body: spec.term(value, ch),
     outIndex: idx,
     epilogue: spec.epilogue?.({ k: 'var', name: '$acc' }, idx),
   };
   const s: Schedule = [];
-  const tile = !checked && extent >= TILE_PIXELS ? TILE_PIXELS : 1;
-  const pix = tile > 1 ? ['qo', 'qi'] : ['q'];
-  if (tile > 1) s.push({ p: 'split', axis: 'q', factor: tile, outer: 'qo', inner: 'qi', tail: extent % tile ? 'shift' : 'exact' });
   const lanes = vec ? ['cv', 'cl'] : ['cc'];
   if (vec) s.push({ p: 'split', axis: 'cc', factor: LANES, outer: 'cv', inner: 'cl' });
-  s.push({ p: 'reorder', order: [pix[0], lanes[0], 'kh', 'kw', ...pix.slice(1), ...lanes.slice(1)] });
+  s.push({ p: 'reorder', order: ['q', lanes[0], 'kh', 'kw', ...lanes.slice(1)] });
   s.push({ p: 'cache_write', at: lanes[0] });
-  if (tile > 1) s.push({ p: 'unroll', axis: 'qi' });
   if (g.kh * g.kw <= 25) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
   if (vec) s.push({ p: 'vectorize', axis: 'cl' });
   return lowerStage(def, s);

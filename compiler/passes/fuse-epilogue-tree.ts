@@ -9,6 +9,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { FUSED_KEY, FUSED_OP, leaves, type FusedTree } from './fuse-elementwise.js';
 import { useCounts } from './graph-edit.js';
+import { isNhwcConv } from './layout-nhwc.js';
 
 /** Hosts and how many inputs of their own they have (the tree's leaves are appended after them). */
 const HOSTS: Record<string, number> = { Conv: 3, Gemm: 3, MatMul: 2, Gather: 2, NhwcConv: 3 };
@@ -41,7 +42,7 @@ function fuseOnce(g: Graph): Graph {
   for (const n of g.nodes) for (const i of n.inputs) if (i && uses.get(i) === 1) consumerOf.set(i, n);
   const removed = new Set<Node>();
   const nodes = g.nodes.map((host, hi) => {
-    if (!HOSTS[host.op] || host.domain !== (host.op === 'NhwcConv' ? 'accelc' : '')) return host;
+    if (!HOSTS[host.op] || !(host.domain === '' || isNhwcConv(host))) return host;
     const acc = host.outputs[0];
     const next = consumerOf.get(acc);
     if (!next || g.outputs.includes(acc) || removed.has(next)) return host;

@@ -170,9 +170,8 @@ function kindOf(n: Node, g: Graph, float4d: (v: string) => boolean, sameShape: (
     default: {
       if (!ELEMENTWISE.has(n.op) || !float4d(n.outputs[0])) return undefined;
       const data = n.op === 'Clip' ? [x] : n.inputs.filter(Boolean);
-      const scalar = (i: string) => isScalar(g, i);
       if (n.op === 'Clip' && n.inputs.slice(1).some((i) => i && !g.values.get(i)?.const)) return undefined;
-      if (!data.every((i) => scalar(i) || (float4d(i) && sameShape(i, n.outputs[0])))) return undefined;
+      if (!data.every((i) => isScalar(g, i) || (float4d(i) && sameShape(i, n.outputs[0])))) return undefined;
       return data.some((i) => inside(i)) ? 'elementwise' : undefined;
     }
   }

@@ -6,19 +6,20 @@
 //    the input may still be NCHW, attr accelc.input_nchw), then the same GEMM;
 //  - NhwcConv, depthwise: ../window-nhwc.ts, weights repacked [KH, KW, C] (a vector per tap);
 //  - NhwcPool (MaxPool / AveragePool): ../window-nhwc.ts;
-//  - NhwcGlobalPool: a reduction over the pixels, vectors over channels, stored [N, C, 1, 1].
+//  (NhwcGlobalPool, a reduction over the pixels stored [N, C, 1, 1], is lowered in pool.ts.)
 // Bias and the fused epilogue are applied when the output is stored, at index [n, pixel, channel].
 
 import type { Node } from '../../ir/graph.js';
 import type { Buf, Expr } from '../../ir/loop.js';
-import { add, bin, c, f, load, mul, sub, v } from '../../ir/loop.js';
+import { add, c, load, mul, sub, v } from '../../ir/loop.js';
 import { AccelcError } from '../../errors.js';
-import { ACC, type ComputeDef } from '../../schedule/compute.js';
+import type { ComputeDef } from '../../schedule/compute.js';
 import { lowerStage } from '../../schedule/lower-stage.js';
 import type { Schedule } from '../../schedule/schedule.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { geometry2d, type Geometry2d } from '../conv-geometry.js';
-import { gemmKernel, gemmTileFor, packColumnPanels, DEFAULT_TILE } from '../gemm-stage.js';
+import { columnTile, gemmKernel, packColumnPanels, DEFAULT_TILE } from '../gemm-stage.js';
+import { averageDivisors } from './pool.js';
 import { epilogueOf } from '../epilogue.js';
 import { checkedRead, rowRegions, windowNhwc } from '../window-nhwc.js';
 import { LANES } from '../default-schedules.js';
@@ -67,7 +68,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
   // 4 pixels x 8 channels: measured against 6x2, 4x3 and 3x4 vectors on MobileNetV2's 1x1 convs
   // (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
   const tile = DEFAULT_TILE;
-  const tn = M >= LANES ? gemmTileFor({ M: P, N: M, tile }).nr * LANES : M;
+  const tn = columnTile(P, M, tile);
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), K, tn], packColumnPanels(b, K, M, tn, false, 1));
   kernels.push(gemmKernel({
     name: node.name, out: ctx.view(out, [1, P, M]), batch: 1, M: P, N: M, K, tile,
@@ -75,7 +76,6 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
     b: (_b, k, _j, jo, jt) => load(wp.name, [jo, k, jt]),
     epilogue: (acc, bb, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [j])) : acc, [bb, i, j], [1, P, M]),
   }));
-  kernels[kernels.length - 1].flops = 2 * P * M * K;
   return kernels;
 }
 
@@ -115,43 +115,4 @@ export const lowerNhwcPool: OpLowerer = (node, ctx) => {
   }
   const body = windowNhwc({ name: node.name, out, x, g, reduce: isMax ? 'max' : 'sum', pad: isMax ? -Infinity : 0, term: (value) => value, epilogue });
   return [{ name: node.name, body, flops: N * C * g.oh * g.ow * g.kh * g.kw }];
-};
-
-/** 1 / (taps counted) per output pixel of an AveragePool. */
-export function averageDivisors(g: Geometry2d, H: number, W: number, includePad: boolean): Float32Array {
-  const inv = new Float32Array(g.oh * g.ow);
-  for (let oh = 0; oh < g.oh; oh++) for (let ow = 0; ow < g.ow; ow++) {
-    let n = 0;
-    for (let kh = 0; kh < g.kh; kh++) for (let kw = 0; kw < g.kw; kw++) {
-      const y = oh * g.sh + kh * g.dh - g.pt, xx = ow * g.sw + kw * g.dw - g.pl;
-      const inPadded = y >= -g.pt && y < H + g.pb && xx >= -g.pl && xx < W + g.pr;
-      if (includePad ? inPadded : (y >= 0 && y < H && xx >= 0 && xx < W)) n++;
-    }
-    inv[oh * g.ow + ow] = n ? 1 / n : 0;
-  }
-  return inv;
-}
-
-export const lowerNhwcGlobalPool: OpLowerer = (node, ctx) => {
-  const x = ctx.buf(node.inputs[0]);
-  const [N, H, W, C] = x.shape;
-  const S = H * W;
-  const xv = ctx.view(x, [N, S, C]);
-  const out = ctx.view(ctx.buf(node.outputs[0]), [N, C]);
-  const isMax = node.attrs[POOL_OP] === 'GlobalMaxPool';
-  const def: ComputeDef = {
-    name: node.name, out: out.name, type: 'f32',
-    axes: [{ name: 'n', extent: N }, { name: 'c', extent: C }],
-    reduce: { op: isMax ? 'max' : 'sum', axes: [{ name: 's', extent: S }] },
-    body: load(xv.name, [v('n'), v('s'), v('c')]),
-    epilogue: isMax ? undefined : mul({ k: 'var', name: ACC }, f(1 / S)),
-  };
-  // blocks of 16 channels (4 vectors) per parallel iteration, the pixels walked inside
-  const vec = C % (4 * LANES) === 0;
-  const s: Schedule = vec
-    ? [{ p: 'split', axis: 'c', factor: 4 * LANES, outer: 'co', inner: 'ci' }, { p: 'split', axis: 'ci', factor: LANES, outer: 'cu', inner: 'cv' },
-      { p: 'reorder', order: ['n', 'co', 's', 'cu', 'cv'] }, { p: 'fuse', outer: 'n', inner: 'co', fused: 'nc' }, { p: 'cache_write', at: 'nc' },
-      { p: 'unroll', axis: 'cu' }, { p: 'vectorize', axis: 'cv' }, { p: 'parallel', axis: 'nc' }]
-    : [{ p: 'fuse', outer: 'n', inner: 'c', fused: 'nc' }, { p: 'cache_write', at: 'nc' }, { p: 'parallel', axis: 'nc' }];
-  return [{ name: node.name, body: lowerStage(def, s), flops: N * C * S }];
 };
