@@ -51,12 +51,13 @@ export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec): Lower
   const block = spec.batch > 1 ? bin('rem', t, c(blocks)) : t;
   const base = M % R === 0 ? mul(block, c(R)) : bin('min', mul(block, c(R)), c(M - R));
   const rows = ctx.scratch(`${node.name}.rows`, 'f32', [1, R, N]);
-  const epilogue = spec.epilogue;
+  const { epilogue, finalize } = spec;
   const gemm = gemmKernel({
     ...spec, out: rows, batch: 1, M: R, block: { batch: c(0), colBase: c(0) },
     a: (_b, ib, ii, i, k) => spec.a(bi, ib, ii, add(base, i), k),
     b: (_b, k, j, jo, jt) => spec.b(bi, k, j, jo, jt),
     epilogue: epilogue && ((acc, _b, i, j) => epilogue(acc, bi, add(base, i), j)),
+    finalize: finalize && ((acc, _b, i, j) => finalize(acc, bi, add(base, i), j)),
   });
   const src = ctx.view(rows, [R, N]);
   const x = (d: Expr) => load(src.name, [v('o'), d]);

@@ -26,6 +26,8 @@ export interface GemmSpec {
   b(b: Expr, k: Expr, j: Expr, jo: Expr, jt: Expr): Expr;
   /** Applied to the sum (variable ACC) with the batch, absolute row and column. */
   epilogue?(acc: Expr, b: Expr, i: Expr, j: Expr): Expr;
+  /** Applied to the sum first and kept in its register, so the epilogue may read it often (ComputeDef.finalize). */
+  finalize?(acc: Expr, b: Expr, i: Expr, j: Expr): Expr;
   tile?: GemmTile;
   /** How A's elements are broadcast (schedule primitive 'broadcast'; needs A to be one load). Default load-splat. */
   broadcast?: BroadcastStrategy;
@@ -111,6 +113,7 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
     body: mul(aRead, spec.b(v('b'), v('k'), j, v('jo'), v('jt'))),
     outIndex: spec.block ? [spec.block.batch, i, bin('add', spec.block.colBase, j)] : [v('b'), i, j],
     epilogue: spec.epilogue?.({ k: 'var', name: ACC }, v('b'), i, j),
+    finalize: spec.finalize?.({ k: 'var', name: ACC }, v('b'), i, j),
   };
   const s: Schedule = [];
   const inner = vec ? ['ju', 'jv'] : ['jt'];

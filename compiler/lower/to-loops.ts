@@ -16,6 +16,7 @@ import { planStoreThrough, storeView } from './plan-store-through.js';
 import { FUSED_KEY, FUSED_OP, treeOps, type FusedTree } from '../passes/fuse-elementwise.js';
 import { fusedDepthwise } from '../passes/fuse-depthwise.js';
 import { rowOpChain } from '../passes/fuse-row-ops.js';
+import { foldedLayerNorm } from '../passes/fold-layernorm.js';
 import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, normAxis, vars } from './index-math.js';
@@ -194,7 +195,9 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const dw = fusedDepthwise(n);   // a depthwise conv fused in runs first
     const before = dw ? ['Conv', ...epilogueOps({ ...n, attrs: dw.attrs })] : [];
     const rows = rowOpChain(n);   // row ops fused in run last, in order
-    return { name: n.name, ops: [...before, ...ops, ...rows.map((r) => r.op)], nodes: [...(dw ? [dw.node] : []), n.name, ...rows.map((r) => r.node)], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
+    const ln = foldedLayerNorm(n);   // a LayerNorm folded in normalizes the GEMM's A rows
+    if (ln) before.push('LayerNormalization');
+    return { name: n.name, ops: [...before, ...ops, ...rows.map((r) => r.op)], nodes: [...(dw ? [dw.node] : []), ...(ln ? [ln.node] : []), n.name, ...rows.map((r) => r.node)], body: channels.rewrite(staged), flops, bytes: bytesMoved(staged, bufs, storages, channels.isGroup) };
   }
   const ranges = indexRanges(graph);
   const io = (names: string[]) => names.map((name) => {

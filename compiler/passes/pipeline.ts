@@ -16,6 +16,7 @@ import { foldMatMulScale } from './fold-matmul-scale.js';
 import { fuseDepthwisePointwise } from './fuse-depthwise.js';
 import { liftResidualAdds } from './lift-residual-adds.js';
 import { fuseRowOps } from './fuse-row-ops.js';
+import { foldLayerNorm } from './fold-layernorm.js';
 import { layoutNhwc } from './layout-nhwc.js';
 import { printGraph } from '../ir/print-graph.js';
 
@@ -42,6 +43,7 @@ export const PASSES: Pass[] = [
   { name: 'fuse-epilogue-tree', run: fuseEpilogueTrees },
   { name: 'fuse-depthwise', run: fuseDepthwisePointwise },
   { name: 'fuse-row-ops', run: fuseRowOps },
+  { name: 'fold-layernorm', run: foldLayerNorm },
   { name: 'prune', run: eliminateDeadNodes },
 ];
 

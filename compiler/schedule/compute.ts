@@ -29,6 +29,11 @@ export interface ComputeDef {
   outIndex?: Expr[];
   /** Applied to the (reduced) value before the store; refers to ACC. */
   epilogue?: Expr;
+  /**
+   * Applied to the reduced value (ACC) first, its result kept in the accumulator for the epilogue:
+   * computed once however often the epilogue reads ACC (a GEMM's folded LayerNorm before a GELU).
+   */
+  finalize?: Expr;
 }
 
 export function reduceInit(op: ReduceOp, t: RegType): Expr {

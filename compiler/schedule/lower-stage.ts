@@ -23,10 +23,12 @@ export function lowerState(s: StageState): Stmt {
   const body = substitute(def.body, values);
   const outIdx = (def.outIndex ?? def.axes.map((a) => v(a.name))).map((e) => substitute(e, values));
   const epilogue = def.epilogue && substitute(def.epilogue, values);
+  const finalize = def.finalize && substitute(def.finalize, values);
+  const fin = (x: Expr) => (finalize ? substitute(finalize, new Map([[ACC, x]])) : x);
   const epi = (x: Expr) => (epilogue ? substitute(epilogue, new Map([[ACC, x]])) : x);
   const spatial = s.leaves.filter((l) => !l.reduce);
 
-  if (!def.reduce) return nest(s.leaves, guarded(guards, s.leaves, store(def.out, outIdx, epi(body))));
+  if (!def.reduce) return nest(s.leaves, guarded(guards, s.leaves, store(def.out, outIdx, epi(fin(body)))));
 
   const init = reduceInit(def.reduce.op, def.type);
   if (!s.cacheAt) {
@@ -35,7 +37,7 @@ export function lowerState(s: StageState): Stmt {
       nest(spatial, guarded(guards, spatial, store(def.out, outIdx, init))),
       nest(s.leaves, guarded(guards, s.leaves, store(def.out, outIdx, reduceCombine(def.reduce.op, cur, body)))),
     ];
-    if (def.epilogue) parts.push(nest(spatial, guarded(guards, spatial, store(def.out, outIdx, epi(cur)))));
+    if (def.epilogue || def.finalize) parts.push(nest(spatial, guarded(guards, spatial, store(def.out, outIdx, epi(fin(cur))))));
     return seq(...parts);
   }
 
@@ -55,6 +57,7 @@ export function lowerState(s: StageState): Stmt {
   const tileBody = seq(
     nest(tile, store(acc.name, accIdx, init)),
     nest(inner, guarded(guards, [...outer, ...inner], store(acc.name, accIdx, reduceCombine(def.reduce.op, cur, body)))),
+    ...(finalize ? [nest(tile, guarded(guards, [...outer, ...tile], store(acc.name, accIdx, fin(cur))))] : []),
     nest(tile, guarded(guards, [...outer, ...tile], store(def.out, outIdx, epi(cur)))),
   );
   return nest(outer, { k: 'alloc', buf: acc, body: tileBody });

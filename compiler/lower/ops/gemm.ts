@@ -3,12 +3,17 @@
 // a MatMul's activation B with non-adjacent columns is packed at run time (pack-panels.ts).
 
 import type { Expr } from '../../ir/loop.js';
-import { add, c, f, load, mul, bin } from '../../ir/loop.js';
+import type { Buf } from '../../ir/loop.js';
+import { add, c, f, load, mul, bin, sub, v } from '../../ir/loop.js';
 import type { Node } from '../../ir/graph.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { columnTile, gemmKernel, packColumnPanels, type GemmSpec } from '../gemm-stage.js';
 import { gemmRowsKernel } from '../gemm-rows.js';
 import { fusedRowOp } from '../../passes/fuse-row-ops.js';
+import { foldedLayerNorm } from '../../passes/fold-layernorm.js';
+import { rowStats } from './layernorm.js';
+import { ROW_TILE } from '../row-reduce.js';
+import { mergeOuterLoops } from '../merge-loops.js';
 import { broadcastIndex } from '../index-math.js';
 import { epilogueOf, epilogueSteps } from '../epilogue.js';
 import { packPanels, wantsPacking } from '../pack-panels.js';
@@ -28,7 +33,7 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   const cb = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const out = ctx.buf(node.outputs[0]);
   const bT = transB && !bConst;
-  return [contraction(node, ctx, {
+  return contraction(node, ctx, {
     name: node.name, out: ctx.view(out, [1, M, N]), batch: 1, M, N, K,
     a: (_b, _ib, _ii, i, k) => load(a.name, transA ? [k, i] : [i, k]),
     b: (_b, k, j, jo, jt) => (bConst ? load(bb.name, [jo, k, jt]) : load(bb.name, bT ? [j, k] : [k, j])),
@@ -42,13 +47,36 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
       }
       return epilogueOf(node, ctx, e, [i, j], [M, N]);
     },
-  })];
+  }, { rows: () => a, row: (_b, i) => i });
 };
 
-/** The GEMM stage of a node, with the row op fused into it (passes/fuse-row-ops.ts) if any. */
-function contraction(node: Node, ctx: LowerCtx, spec: GemmSpec): LoweredKernel {
+/** Where a GEMM's A rows are, for a LayerNorm folded into it: all of them as [rows, K], and the row of (batch, row in batch). */
+interface ARows { rows(): Buf; row(b: Expr, i: Expr): Expr }
+
+/**
+ * The GEMM stage of a node, with the row op fused into it (passes/fuse-row-ops.ts) if any, and after
+ * the statistics of its A rows when a LayerNorm is folded into it (passes/fold-layernorm.ts).
+ */
+function contraction(node: Node, ctx: LowerCtx, spec: GemmSpec, a: ARows): LoweredKernel[] {
+  const ln = foldedLayerNorm(node);
+  const stats: LoweredKernel[] = [];
+  if (ln) {
+    const src = a.rows(), [O, D] = src.shape;
+    const mean = ctx.temp(`${node.name}.mean`, 'f32', [O]), inv = ctx.temp(`${node.name}.inv`, 'f32', [O]);
+    const body = rowStats({
+      name: `${node.name}.ln`, O, D, eps: ln.epsilon, x: (d) => load(src.name, [v('o'), d]), mean, inv,
+      part: D >= ROW_TILE && O > 1 ? ctx.temp(`${node.name}.part`, 'f32', [O, ROW_TILE]) : undefined,
+    });
+    stats.push({ name: `${node.name}.ln`, body: mergeOuterLoops(body), flops: 5 * O * D });
+    const colsum = ctx.buf(ln.colsum), shift = ctx.buf(ln.shift);
+    // r * (acc - mu * s[j]) + t[j], kept in the accumulator for the node's own epilogue
+    spec = { ...spec, finalize: (acc, b, i, j) => {
+      const r = a.row(b, i);
+      return add(mul(load(inv.name, [r]), sub(acc, mul(load(mean.name, [r]), load(colsum.name, [j])))), load(shift.name, [j]));
+    } };
+  }
   const row = fusedRowOp(node);
-  return row ? gemmRowsKernel(node, ctx, spec) : gemmKernel(spec);
+  return [...stats, row ? gemmRowsKernel(node, ctx, spec) : gemmKernel(spec)];
 }
 
 export const lowerMatMul: OpLowerer = (node, ctx) => {
@@ -90,8 +118,8 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
       a: (_b, _ib, _ii, i, k) => load(av2.name, [c(0), i, k]),
       b: (_b, k, j, jo, jt) => (bData ? load(bp.name, [jo, k, jt]) : pack ? load(pack.packed.name, [c(0), jo, k, jt]) : load(bp.name, [c(0), k, j])),
       epilogue: (acc, _b, i, j) => epilogueOf(node, ctx, acc, [c(0), i, j], [1, rows, N]),
-    });
-    return pack ? [pack.stage, gemm] : [gemm];
+    }, { rows: () => ctx.view(a, [rows, K]), row: (_b, i) => i });
+    return pack ? [pack.stage, ...gemm] : gemm;
   }
   const av = ctx.view(a, [aBt, M, K]), bv = ctx.view(b, [bBt, K, N]);
   const bIdx = (bi: Expr) => (bBt === 1 ? c(0) : batchOf(bS, bi));
@@ -102,6 +130,6 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
     a: (bi, _ib, _ii, i, k) => load(av.name, [aBt === 1 ? c(0) : batchOf(aS, bi), i, k]),
     b: (bi, k, j, jo, jt) => (pack ? load(pack.packed.name, [bIdx(bi), jo, k, jt]) : load(bv.name, [bIdx(bi), k, j])),
     epilogue: (acc, bi, i, j) => epilogueOf(node, ctx, acc, [bi, i, j], [Bt, M, N]),
-  });
-  return pack ? [pack.stage, gemm] : [gemm];
+  }, { rows: () => ctx.view(a, [aBt * M, K]), row: (bi, i) => (aBt === 1 ? i : add(mul(batchOf(aS, bi), c(M)), i)) });
+  return pack ? [pack.stage, ...gemm] : gemm;
 };

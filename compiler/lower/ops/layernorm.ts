@@ -34,7 +34,10 @@ export interface LayerNormRows {
   parallel?: boolean;
 }
 
-export function layerNormRows(p: LayerNormRows): Stmt[] {
+/** The per-row statistics of layer normalization: mean[o] and inv[o] = 1 / sqrt(var + eps). */
+export type RowStats = Pick<LayerNormRows, 'name' | 'O' | 'D' | 'eps' | 'x' | 'mean' | 'inv' | 'part' | 'parallel'>;
+
+export function rowStats(p: RowStats): Stmt[] {
   const { O, D } = p, par = p.parallel ?? true;
   const o = v('o');
   const sq = (d: Expr) => { const c = sub(p.x(d), load(p.mean.name, [o])); return mul(c, c); };
@@ -44,11 +47,17 @@ export function layerNormRows(p: LayerNormRows): Stmt[] {
     ? rowReduceStages({ name: `${p.name}.${what}`, op: 'sum', elem, out, part: p.part, O, N: D, epilogue, parallel: par })
     : [lowerStage({ name: `${p.name}.${what}`, out: out.name, type: 'f32', axes: [{ name: 'o', extent: O }],
       reduce: { op: 'sum', axes: [{ name: 'd', extent: D }] }, body: elem(v('d')), epilogue }, rowSchedule([{ p: 'cache_write', at: 'o' }, { p: 'parallel', axis: 'o' }], par))]);
+  return [...reduce('mean', p.mean, p.x, meanEpi), ...reduce('var', p.inv, sq, invEpi)];
+}
+
+export function layerNormRows(p: LayerNormRows): Stmt[] {
+  const par = p.parallel ?? true;
+  const o = v('o');
   let y = mul(mul(sub(p.x(v('d')), load(p.mean.name, [o])), load(p.inv.name, [o])), load(p.scale.name, [v('d')]));
   if (p.bias) y = add(y, load(p.bias.name, [v('d')]));
-  const def = { name: `${p.name}.norm`, out: p.out.name, type: 'f32' as const, axes: [{ name: 'o', extent: O }, { name: 'd', extent: D }], body: y, outIndex: p.store(v('d')) };
+  const def = { name: `${p.name}.norm`, out: p.out.name, type: 'f32' as const, axes: [{ name: 'o', extent: p.O }, { name: 'd', extent: p.D }], body: y, outIndex: p.store(v('d')) };
   const norm = lowerStage(def, rowSchedule(pointwiseSchedule(def), par));
-  return [...reduce('mean', p.mean, p.x, meanEpi), ...reduce('var', p.inv, sq, invEpi), norm];
+  return [...rowStats(p), norm];
 }
 
 export const lowerLayerNorm: OpLowerer = (node, ctx) => {
