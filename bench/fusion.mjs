@@ -16,7 +16,7 @@ const arg = (n, d) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i
 const iters = Number(arg('iters', 20));
 const dirs = [join(here, '..', '..', 'shared', 'models'), join(here, '..', 'test', 'models')];
 const names = arg('models', 'mobilenet_v2,resnet18,squeezenet1_1,shufflenet_v2_x1_0,digits_cnn,vit_tiny,bert_mini').split(',');
-const FUSION = ['fuse-layernorm', 'lift-residual-adds', 'fuse-epilogue', 'fuse-elementwise', 'fuse-epilogue-tree', 'fuse-depthwise', 'fuse-row-ops', 'fold-layernorm'];
+const FUSION = ['fuse-layernorm', 'push-constant-ops', 'lift-residual-adds', 'fuse-epilogue', 'fuse-elementwise', 'fuse-epilogue-tree', 'fuse-depthwise', 'fuse-row-ops', 'fold-layernorm'];
 
 function seeded(n, seed = 1) { const a = new Float32Array(n); let s = seed; for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) % 2 ** 31; a[i] = s / 2 ** 31 - 0.5; } return a; }
 function feedsFor(meta) {

@@ -3,7 +3,7 @@
 // p50 and min of each, their ratio, and that the outputs agree. For a pass whose effect is spread
 // over kernels (or moves work between them) where bench/kernel-ab.mjs's per-kernel view misleads.
 // Usage (after npm run build):
-//   node bench/pass-ab.mjs model.onnx --disable-pass NAME [--threads 1,2] [--iters 40]
+//   node bench/pass-ab.mjs model.onnx --disable-pass NAME[,NAME..] [--threads 1,2] [--iters 40]
 import { compile } from '../dist/compiler/compile.js';
 import { InferenceSession } from '../dist/runtime/session.js';
 import { Tensor } from '../dist/runtime/tensor.js';
@@ -17,7 +17,7 @@ if (!file || !pass) { console.error('usage: node bench/pass-ab.mjs model.onnx --
 function seeded(n, seed = 1) { const a = new Float32Array(n); let s = seed; for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) % 2 ** 31; a[i] = s / 2 ** 31 - 0.5; } return a; }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-const on = await compile(file), off = await compile(file, { disablePasses: [pass] });
+const on = await compile(file), off = await compile(file, { disablePasses: pass.split(',') });
 const feeds = {};
 for (const t of on.meta.inputs) {
   const n = t.shape.reduce((a, b) => a * b, 1);

@@ -1,5 +1,8 @@
 // In-place concatenation: an input of a Concat that nothing else reads is computed straight into its
 // slab of the Concat's output, so the Concat moves no data. Decided before any kernel is lowered.
+// An input made by a reshape (a view) of a value nothing else reads places that value instead, as
+// the slab viewed in its shape, when the slab is contiguous (a ViT's patch tokens: the patch
+// convolution's [N, H, W, C] output reshaped to [N, H*W, C] rows of the token Concat).
 
 import type { Graph, Node } from '../ir/graph.js';
 import { ALIAS_OPS, FOLDED_OPS } from './registry.js';
@@ -10,6 +13,8 @@ export interface ConcatSlot {
   concat: string;      // the Concat's output value
   axis: number;
   start: number;       // offset along axis
+  /** Set when the placed value is the input of a reshape the Concat reads: the slab's shape (the Concat input's). */
+  via?: number[];
 }
 
 export function planConcat(g: Graph): Map<string, ConcatSlot> {
@@ -31,10 +36,21 @@ export function planConcat(g: Graph): Map<string, ConcatSlot> {
         && !mayBeView(g, p) && !g.outputs.includes(name) && !g.inputs.includes(name)
         && !n.inputs.slice(n.inputs.indexOf(name) + 1).includes(name);
       if (inPlace) slots.set(name, { concat: n.outputs[0], axis, start });
+      else if (p && uses.get(name) === 1 && !g.outputs.includes(name) && ALIAS_OPS.has(p.op) && p.op !== 'Dropout' && contiguousSlab(out.shape as number[], axis)) {
+        const y = p.inputs[0], q = producer.get(y);
+        const placeable = uses.get(y) === 1 && !g.values.get(y)?.const && q !== undefined && !ALIAS_OPS.has(q.op) && !FOLDED_OPS.has(q.op)
+          && !mayBeView(g, q) && !g.outputs.includes(y) && !g.inputs.includes(y) && !n.inputs.slice(n.inputs.indexOf(name) + 1).includes(name);
+        if (placeable) slots.set(y, { concat: n.outputs[0], axis, start, via: v.shape as number[] });
+      }
       start += v.shape[axis] as number;
     }
   }
   return slots;
+}
+
+/** Whether a slab along `axis` is one contiguous span: every dim before the axis is 1. */
+function contiguousSlab(shape: number[], axis: number): boolean {
+  return shape.slice(0, axis).every((d) => d === 1);
 }
 
 /** Ops the lowering may turn into a view of their input (to-loops.ts viewOf), which cannot be placed. */

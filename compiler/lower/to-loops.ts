@@ -73,8 +73,12 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     if (slot) {   // computed in place inside its Concat's output
       const o = bufOf(slot.concat);
       const start = o.shape.map((_, d) => (d === slot.axis ? slot.start : 0));
-      valueBuf.set(value, `v:${value}`);
-      return viewBuf(`v:${value}`, o, sliceView(o, start, shape));
+      const slab = sliceView(o, start, slot.via ?? shape);
+      const strides = slot.via ? reshapeStrides(slab.shape, slab.strides, shape) : slab.strides;
+      if (strides) {
+        valueBuf.set(value, `v:${value}`);
+        return viewBuf(`v:${value}`, o, { shape, strides, offset: slab.offset });
+      }
     }
     const st = through.get(value);
     if (st && !moves.values.has(value) && !moves.values.has(st.end)) {   // stored where its reader expects it
@@ -151,6 +155,13 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   };
 
   const kernels: Kernel[] = [];
+  const made: { node: Node; stages: LoweredKernel[] }[] = [];   // what each kernel was made of
+  const writer = new Map<string, number>();   // value -> the kernel that writes it (through views too)
+  const push = (n: Node, stages: LoweredKernel[]) => {
+    kernels.push(kernelOf(n, stages));
+    made.push({ node: n, stages });
+    for (const o of n.outputs) if (o) writer.set(o, kernels.length - 1);
+  };
   for (const n of graph.nodes) {
     node = n;
     if (n.outputs.every((o) => !o || graph.values.get(o)?.const)) continue;   // folded
@@ -165,12 +176,13 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
       if (v && !mustOwn) {
         valueBuf.set(out, `v:${out}`);
         viewBuf(`v:${out}`, { ...src, dtype: t }, { ...v, shape });
+        if (writer.has(n.inputs[0])) writer.set(out, writer.get(n.inputs[0])!);
         continue;
       }
       if (!LOWERINGS[n.op]) {   // a reshape that needs the elements moved
         const dst = bufOf(out);
         const stages = [copyKernel(n.name, src, ctx.view(dst, src.shape))];
-        kernels.push(kernelOf(n, [...prelude, ...stages, ...postlude]));
+        push(n, [...prelude, ...stages, ...postlude]);
         prelude = [];
         postlude = [];
         staged.clear();
@@ -181,12 +193,34 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const lower = LOWERINGS[n.op];
     if (!lower) throw err(`no kernel for ${n.op}`);
     const stages = lower(n, ctx);
-    if (stages.length || prelude.length) kernels.push(kernelOf(n, [...prelude, ...stages, ...postlude]));
+    const host = n.op === 'Concat' && !prelude.length && !postlude.length ? constantSlabsHost(n) : undefined;
+    if (host !== undefined && stages.length) {   // the constant slabs are copied by the kernel computing the others in place
+      const { node: hn, stages: hs } = made[host];
+      made[host] = { node: hn, stages: [...hs, ...stages] };
+      const k = kernelOf(hn, made[host].stages);
+      kernels[host] = { ...k, ops: [...k.ops, 'Concat'], nodes: [...k.nodes, n.name] };
+      for (const o of n.outputs) if (o) writer.set(o, host);
+    } else if (stages.length || prelude.length) push(n, [...prelude, ...stages, ...postlude]);
     prelude = [];
     postlude = [];
     staged.clear();
   }
   node = undefined;
+  /**
+   * For a Concat whose inputs are constants or computed in place (plan-concat.ts), the kernel that
+   * computed the last of those in place: its copies of the constants can run there (they write
+   * their own slabs, which nothing reads or writes before the Concat).
+   */
+  function constantSlabsHost(n: Node): number | undefined {
+    const out = bufOf(n.outputs[0]);
+    let host: number | undefined;
+    for (const i of n.inputs) {
+      if (graph.values.get(i)?.const) continue;
+      if (bufOf(i).storage !== out.storage || !writer.has(i)) return undefined;
+      host = Math.max(host ?? -1, writer.get(i)!);
+    }
+    return host;
+  }
   // One kernel per node: its stages run in order, all threads meeting at a barrier between them.
   function kernelOf(n: Node, stages: LoweredKernel[]): Kernel {
     const staged: Stmt = stages.length === 1 ? stages[0].body : seq(...stages.flatMap((k, i) => (i ? [{ k: 'barrier' } as Stmt, k.body] : [k.body])));

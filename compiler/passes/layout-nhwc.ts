@@ -78,23 +78,30 @@ export function layoutNhwc(g: Graph, opts: LayoutOptions = {}): Graph {
   }
 
   // --- per region: convolutions, depthwise ones, layout changes at its edges ---
-  interface Region { convs: number; depthwise: number; winograd: number; entries: Set<string>; exits: Set<string> }
+  interface Region { convs: number; depthwise: number; winograd: number; entries: Set<string>; exits: Set<string>; tokens: number }
   const regions = new Map<Node, Region>();
-  const region = (n: Node) => { const r = find(n); if (!regions.has(r)) regions.set(r, { convs: 0, depthwise: 0, winograd: 0, entries: new Set(), exits: new Set() }); return regions.get(r)!; };
+  const region = (n: Node) => { const r = find(n); if (!regions.has(r)) regions.set(r, { convs: 0, depthwise: 0, winograd: 0, entries: new Set(), exits: new Set(), tokens: 0 }); return regions.get(r)!; };
   const readers = new Map<string, Node[]>();
   for (const n of g.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const tokens = new Map<string, TokenChain>();   // region outputs the model itself turns channels-last
+  for (const [n, k] of kind) {
+    const chain = k === 'sink' ? undefined : tokenChain(g, n.outputs[0], readers);
+    if (chain) tokens.set(n.outputs[0], chain);
+  }
   for (const [n, k] of kind) {
     const r = region(n);
     if (k === 'conv') { r.convs++; if (isDepthwise(n, g)) r.depthwise++; if (winogradConv(n, g)) r.winograd++; }
     for (const i of dataInputs(n, k, g)) if (!inside(i) && !(k === 'conv' && readsNchw(n, g))) r.entries.add(i);
     if (k === 'sink') continue;
     const o = n.outputs[0];
-    if (g.outputs.includes(o) || (readers.get(o) ?? []).some((m) => !kind.has(m) || !dataInputs(m, kind.get(m)!, g).includes(o))) r.exits.add(o);
+    if (tokens.has(o)) r.tokens++;
+    else if (g.outputs.includes(o) || (readers.get(o) ?? []).some((m) => !kind.has(m) || !dataInputs(m, kind.get(m)!, g).includes(o))) r.exits.add(o);
   }
   const converts = (n: Node) => {
     const r = regions.get(find(n))!;
     const changes = r.entries.size + r.exits.size;
-    return opts.all || (r.depthwise > 0 && r.winograd === 0 && changes * minRatio <= r.convs);
+    // a region that needs no layout change and makes tokens (a ViT's patch embedding) converts too
+    return opts.all || (r.winograd === 0 && ((r.depthwise > 0 && changes * minRatio <= r.convs) || (changes === 0 && r.tokens > 0)));
   };
   const converted = new Set([...kind.keys()].filter(converts));
   if (!converted.size) return g;
@@ -121,6 +128,7 @@ export function layoutNhwc(g: Graph, opts: LayoutOptions = {}): Graph {
     return { name, op: 'Transpose', domain: '', inputs: [from], outputs: [to], attrs: { perm } };
   };
   const nodes: Node[] = [];
+  const dropped = new Set<Node>();
   const entered = new Set<string>();
   for (const n of g.nodes) {
     if (!converted.has(n)) { nodes.push(n); continue; }
@@ -143,10 +151,33 @@ export function layoutNhwc(g: Graph, opts: LayoutOptions = {}): Graph {
     const outputs = k === 'sink' ? n.outputs : [nhwcValue(o)];
     nodes.push({ ...n, op, domain, inputs, outputs, attrs });
     if (k === 'sink') continue;
-    if (regions.get(find(n))!.exits.has(o)) nodes.push(transpose(outputs[0], o, TO_NCHW, o));
+    const chain = tokens.get(o);
+    if (chain) {   // [N, H, W, C] is already the tokens' [N, H*W, C]: one Reshape (a view) for the chain
+      const shape = values.get(chain.transpose.outputs[0])!.shape as number[];
+      const target = freshName(graph, `${chain.transpose.outputs[0]}.shape`);
+      values.set(target, { name: target, dtype: 'int64', shape: [shape.length], const: { dtype: 'int64', shape: [shape.length], data: BigInt64Array.from(shape, BigInt) } });
+      nodes.push({ ...chain.reshape, inputs: [outputs[0], target], outputs: chain.transpose.outputs });
+      dropped.add(chain.reshape).add(chain.transpose);
+      values.delete(o);
+      values.delete(chain.reshape.outputs[0]);
+    } else if (regions.get(find(n))!.exits.has(o)) nodes.push(transpose(outputs[0], o, TO_NCHW, o));
     else values.delete(o);
   }
-  return { ...graph, nodes };
+  return { ...graph, nodes: nodes.filter((n) => !dropped.has(n)) };
+}
+
+/** NCHW -> [N, C, H*W] -> [N, H*W, C]: a ViT's patches made tokens (the channels-last order). */
+interface TokenChain { reshape: Node; transpose: Node }
+
+function tokenChain(g: Graph, o: string, readers: Map<string, Node[]>): TokenChain | undefined {
+  const only = (v: string) => { const r = readers.get(v) ?? []; return r.length === 1 && !g.outputs.includes(v) ? r[0] : undefined; };
+  const reshape = only(o), x = g.values.get(o)?.shape as number[] | undefined;
+  if (!reshape || reshape.op !== 'Reshape' || reshape.domain !== '' || reshape.inputs[0] !== o || !x) return undefined;
+  const flat = g.values.get(reshape.outputs[0])?.shape;
+  if (JSON.stringify(flat) !== JSON.stringify([x[0], x[1], x[2] * x[3]])) return undefined;
+  const transpose = only(reshape.outputs[0]);
+  if (!transpose || transpose.op !== 'Transpose' || transpose.domain !== '' || JSON.stringify(transpose.attrs.perm) !== '[0,2,1]') return undefined;
+  return { reshape, transpose };
 }
 
 function kindOf(n: Node, g: Graph, float4d: (v: string) => boolean, sameShape: (a: string, b: string) => boolean, inside: (v: string) => boolean): Kind | undefined {

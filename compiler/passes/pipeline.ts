@@ -17,6 +17,7 @@ import { fuseDepthwisePointwise } from './fuse-depthwise.js';
 import { liftResidualAdds } from './lift-residual-adds.js';
 import { fuseRowOps } from './fuse-row-ops.js';
 import { foldLayerNorm } from './fold-layernorm.js';
+import { pushConstantOps } from './push-constant-ops.js';
 import { layoutNhwc } from './layout-nhwc.js';
 import { printGraph } from '../ir/print-graph.js';
 
@@ -37,6 +38,7 @@ export const PASSES: Pass[] = [
   { name: 'fold-matmul-scale', run: foldMatMulScale },
   { name: 'fuse-layernorm', run: fuseLayerNorm },
   { name: 'layout-nhwc', run: (g, o) => (o.layout === 'nchw' ? g : layoutNhwc(g, o.layout === 'nhwc' ? { all: true } : {})) },
+  { name: 'push-constant-ops', run: pushConstantOps },
   { name: 'lift-residual-adds', run: liftResidualAdds },
   { name: 'fuse-epilogue', run: fuseEpilogues },
   { name: 'fuse-elementwise', run: fuseElementwise },

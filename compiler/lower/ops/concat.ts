@@ -15,7 +15,7 @@ export const lowerConcat: OpLowerer = (node, ctx) => {
   for (const [k, name] of node.inputs.entries()) {
     const x = ctx.buf(name);
     const slab = sliceView(out, out.shape.map((_, d) => (d === axis ? at : 0)), x.shape);
-    const inPlace = x.storage === out.storage && x.offset === slab.offset && x.strides.every((s, d) => s === slab.strides[d]);
+    const inPlace = x.storage === out.storage && x.offset === slab.offset && x.strides.every((s, d) => x.shape[d] === 1 || s === slab.strides[d]);   // (a unit dim's stride is never used)
     if (x.shape[axis] === 0 || inPlace) { at += x.shape[axis]; continue; }   // computed in place (plan-concat)
     const axes = axesOf(x.shape);
     const idx = vars(axes);

@@ -1,0 +1,154 @@
+// Moves an elementwise op with a constant operand (Add, Sub, Mul, Div) from the output of a Concat,
+// Reshape or Transpose to its inputs, so it meets the op that computes them:
+//   Concat(a, b) + c   = Concat(a + c[slab a], b + c[slab b])
+//   Reshape(y) + c     = Reshape(y + reshape(c))
+//   Transpose(y) + c   = Transpose(y + transpose^-1(c))
+// A Concat input that is constant takes the op at compile time. A ViT's token assembly,
+// Concat(class token, patches) + position embedding, becomes a constant row and the patch
+// convolution's epilogue (fuse-epilogue-tree), whose output plan-concat places in the Concat.
+// Only when the moved-over value feeds nothing else and is no graph output, the op does not
+// broadcast that value (its output has the value's shape), everything is float32 of static shape,
+// and the constant is a scalar, or for a Concat has the Concat's extent or 1 along its axis, or for
+// a Reshape / Transpose has the output's size (a broadcast constant would grow when laid out anew).
+
+import type { Graph, Node, Tensor } from '../ir/graph.js';
+import { isStatic, numel } from '../ir/graph.js';
+import { constOf, freshName, useCounts } from './graph-edit.js';
+
+const OPS: Record<string, (a: number, b: number) => number> = {
+  Add: (a, b) => a + b, Sub: (a, b) => a - b, Mul: (a, b) => a * b, Div: (a, b) => a / b,
+};
+const OVER = new Set(['Concat', 'Reshape', 'Transpose']);
+
+export function pushConstantOps(g: Graph): Graph {
+  for (let round = 0; round < 16; round++) {
+    const next = pushOnce(g);
+    if (next === g) return g;
+    g = next;
+  }
+  return g;
+}
+
+function pushOnce(g: Graph): Graph {
+  const uses = useCounts(g);
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) producer.set(o, n);
+  for (const n of g.nodes) {
+    if (!OPS[n.op] || n.domain !== '' || n.inputs.length !== 2) continue;
+    const slot = constOf(g, n.inputs[1]) ? 0 : constOf(g, n.inputs[0]) ? 1 : -1;
+    if (slot < 0) continue;
+    const x = n.inputs[slot], k = constOf(g, n.inputs[1 - slot])!, p = producer.get(x);
+    const xv = g.values.get(x), out = g.values.get(n.outputs[0]);
+    if (!p || !OVER.has(p.op) || p.domain !== '' || uses.get(x) !== 1 || g.outputs.includes(x)) continue;
+    if (!xv || !out || xv.dtype !== 'float32' || out.dtype !== 'float32' || k.dtype !== 'float32' || !isStatic(xv.shape) || !isStatic(out.shape)) continue;
+    if (JSON.stringify(xv.shape) !== JSON.stringify(out.shape)) continue;
+    const rewrite = p.op === 'Concat' ? overConcat(g, n, slot, k, p) : overView(g, n, slot, k, p);
+    if (rewrite) return rewrite;
+  }
+  return g;
+}
+
+type Rewrite = { g: Graph; p: Node; n: Node };
+
+/** The graph with `p` (the moved-over node) replaced by `nodes` and the op `n` dropped. */
+function replace({ g, p, n }: Rewrite, nodes: Node[], values: Graph['values']): Graph {
+  values.delete(p.outputs[0]);
+  return { ...g, values, nodes: g.nodes.flatMap((m) => (m === p ? nodes : m === n ? [] : [m])) };
+}
+
+function overConcat(g: Graph, n: Node, slot: number, k: Tensor, p: Node): Graph | undefined {
+  const outShape = g.values.get(p.outputs[0])!.shape as number[];
+  const rank = outShape.length;
+  const axis = ((p.attrs.axis as number) + rank) % rank;
+  const kShape = [...Array(rank - k.shape.length).fill(1), ...k.shape];
+  if (k.shape.length > rank || (numel(k.shape) !== 1 && kShape[axis] !== 1 && kShape[axis] !== outShape[axis])) return undefined;
+  const shapes = p.inputs.map((i) => g.values.get(i)?.shape);
+  if (!shapes.every((s): s is number[] => !!s && isStatic(s))) return undefined;
+  const values = new Map(g.values);
+  const scope = { ...g, values };
+  const nodes: Node[] = [];
+  let start = 0;
+  const inputs = p.inputs.map((i, j) => {
+    const shape = shapes[j];
+    // the constant's slab for this input (the whole constant when it broadcasts along the axis)
+    const part = kShape[axis] === 1 || numel(k.shape) === 1 ? k : slab(k, kShape, axis, start, shape[axis]);
+    start += shape[axis];
+    const a = constOf(g, i);
+    const name = freshName(scope, `${i}.${n.op.toLowerCase()}`);
+    if (a && a.dtype === 'float32') {   // folded now
+      values.set(name, { name, dtype: 'float32', shape, const: { dtype: 'float32', shape, data: apply(n.op, slot, a, part, shape) } });
+      return name;
+    }
+    const c = part === k ? n.inputs[1 - slot] : freshName(scope, `${n.inputs[1 - slot]}.${j}`);
+    if (part !== k) values.set(c, { name: c, dtype: 'float32', shape: part.shape, const: part });
+    values.set(name, { name, dtype: 'float32', shape });
+    nodes.push({ ...n, name: `${n.name}.${j}`, inputs: slot === 0 ? [i, c] : [c, i], outputs: [name] });
+    return name;
+  });
+  nodes.push({ ...p, inputs, outputs: [n.outputs[0]] });
+  return replace({ g, p, n }, nodes, values);
+}
+
+function overView(g: Graph, n: Node, slot: number, k: Tensor, p: Node): Graph | undefined {
+  const y = p.inputs[0], yv = g.values.get(y), outShape = g.values.get(n.outputs[0])!.shape as number[];
+  if (!yv || !isStatic(yv.shape) || yv.dtype !== 'float32') return undefined;
+  const full = numel(k.shape) === numel(outShape) && k.shape.length <= outShape.length;
+  if (numel(k.shape) !== 1 && !full) return undefined;
+  let data = k.data as Float32Array;
+  if (numel(k.shape) !== 1 && p.op === 'Transpose') {
+    const perm = (p.attrs.perm as number[] | undefined) ?? [...yv.shape.keys()].reverse();
+    data = untranspose(data, yv.shape, perm);
+  }
+  const values = new Map(g.values);
+  const scope = { ...g, values };
+  let c = n.inputs[1 - slot];
+  if (numel(k.shape) !== 1) {
+    c = freshName(scope, `${c}.${p.op.toLowerCase()}`);
+    values.set(c, { name: c, dtype: 'float32', shape: [...yv.shape], const: { dtype: 'float32', shape: [...yv.shape], data } });
+  }
+  const moved = freshName(scope, `${y}.${n.op.toLowerCase()}`);
+  values.set(moved, { name: moved, dtype: 'float32', shape: [...yv.shape] });
+  const op: Node = { ...n, inputs: slot === 0 ? [y, c] : [c, y], outputs: [moved] };
+  return replace({ g, p, n }, [op, { ...p, inputs: [moved, ...p.inputs.slice(1)], outputs: [n.outputs[0]] }], values);
+}
+
+/** Elements [start, start + len) along `axis` of k (of shape kShape, the full extent there). */
+function slab(k: Tensor, kShape: number[], axis: number, start: number, len: number): Tensor {
+  const outer = numel(kShape.slice(0, axis)), inner = numel(kShape.slice(axis + 1));
+  const src = k.data as Float32Array, data = new Float32Array(outer * len * inner);
+  for (let o = 0; o < outer; o++) data.set(src.subarray((o * kShape[axis] + start) * inner, (o * kShape[axis] + start + len) * inner), o * len * inner);
+  const shape = [...kShape];
+  shape[axis] = len;
+  return { dtype: 'float32', shape, data };
+}
+
+/** op(a, b) (b on the left when slot is 1) over `shape`, each operand broadcast to it. */
+function apply(op: string, slot: number, a: Tensor, b: Tensor, shape: number[]): Float32Array {
+  const f = OPS[op], x = broadcast(a, shape), y = broadcast(b, shape);
+  return x.map((v, i) => (slot === 0 ? f(v, y[i]) : f(y[i], v)));
+}
+
+function broadcast(t: Tensor, shape: number[]): Float32Array {
+  const rank = shape.length, ts = [...Array(rank - t.shape.length).fill(1), ...t.shape];
+  const out = new Float32Array(numel(shape)), src = t.data as Float32Array;
+  const strides = ts.map((d, i) => (d === 1 ? 0 : numel(ts.slice(i + 1))));
+  for (let i = 0; i < out.length; i++) {
+    let rest = i, at = 0;
+    for (let d = rank - 1; d >= 0; d--) { const q = rest % shape[d]; rest = (rest - q) / shape[d]; at += q * strides[d]; }
+    out[i] = src[at];
+  }
+  return out;
+}
+
+/** Data laid out as Transpose(y, perm)'s output, rearranged into y's layout (shape yShape). */
+function untranspose(data: Float32Array, yShape: number[], perm: number[]): Float32Array {
+  const outShape = perm.map((a) => yShape[a]);
+  const out = new Float32Array(data.length);
+  const yStrides = yShape.map((_, i) => numel(yShape.slice(i + 1)));
+  for (let i = 0; i < data.length; i++) {
+    let rest = i, at = 0;
+    for (let d = outShape.length - 1; d >= 0; d--) { const q = rest % outShape[d]; rest = (rest - q) / outShape[d]; at += q * yStrides[perm[d]]; }
+    out[at] = data[i];
+  }
+  return out;
+}
