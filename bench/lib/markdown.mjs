@@ -36,6 +36,17 @@ function reportMarkdown(r) {
   for (const t of r.threads) {
     lines.push(`| **geometric mean** | ${t} | ${ENGINES.map(() => '').join(' | ')} | ${RATIOS.map((k) => `**${f(r.geomean[t][k].value)}**`).join(' | ')} | | |`);
   }
+  const scaled = r.threads.slice(1).filter((t) => r.models.some((m) => m.by_threads[t].scaling));
+  if (scaled.length) {
+    lines.push('', 'Thread scaling: accelc\'s 1-thread and N-thread sessions of each model timed round-robin in one process (p50 and min in ms).', '',
+      '| model | threads | accelc 1T | accelc | speedup | min 1T | min | speedup of mins |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const m of r.models) {
+      for (const t of scaled) {
+        const s = m.by_threads[t].scaling, e = m.by_threads[t].engines.accelc;
+        if (s) lines.push(`| ${m.model} | ${t} | ${f(s.one_thread.p50_ms)} | ${f(e.p50_ms)} | **${f(s.speedup)}** | ${f(s.one_thread.min_ms)} | ${f(e.min_ms)} | ${f(s.speedup_of_mins)} |`);
+      }
+    }
+  }
   const list = (get, format) => ENGINES.map((e) => format(get(e))).join(' / ');
   lines.push(
     '',

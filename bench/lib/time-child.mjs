@@ -62,6 +62,21 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
     }
   }
   live.sort((a, b) => ENGINES.indexOf(a.name) - ENGINES.indexOf(b.name));
+  // accelc's own thread scaling: a 1-thread session of the same model timed round-robin with the
+  // N-thread one in this process, so load on the machine lands on both alike (the 1-thread column
+  // of the main table ran in another child, minutes apart).
+  const accelc = live.find((e) => e.name === 'accelc');
+  if (accelc && threads > 1) {
+    try {
+      const handle = await createEngine('accelc', { modelPath: model.path, threads: 1, shapes, simd, feeds });
+      const stats = {};
+      await handle.run();
+      live.push({ name: 'accelc_1t', handle, stats, times: [] });
+      result.accelc_one_thread = stats;
+    } catch (e) {
+      result.accelc_one_thread = { error: String(e?.message ?? e).split('\n')[0] };
+    }
+  }
   for (let r = 0; r < config.warmup + config.iters; r++) {
     for (let k = 0; k < live.length; k++) {
       const e = live[(r + k) % live.length];
