@@ -102,9 +102,11 @@ function overView(g: Graph, n: Node, slot: number, k: Tensor, p: Node): Graph | 
   const values = new Map(g.values);
   const scope = { ...g, values };
   let c = n.inputs[1 - slot];
-  if (numel(k.shape) !== 1) {
+  // a scalar of a higher rank than y (a Reshape to more dims) would broadcast y to its rank: made y's rank
+  if (numel(k.shape) !== 1 || k.shape.length > yv.shape.length) {
+    const shape = numel(k.shape) !== 1 ? [...yv.shape] : yv.shape.map(() => 1);
     c = freshName(scope, `${c}.${p.op.toLowerCase()}`);
-    values.set(c, { name: c, dtype: 'float32', shape: [...yv.shape], const: { dtype: 'float32', shape: [...yv.shape], data } });
+    values.set(c, { name: c, dtype: 'float32', shape, const: { dtype: 'float32', shape, data } });
   }
   const moved = freshName(scope, `${y}.${n.op.toLowerCase()}`);
   values.set(moved, { name: moved, dtype: 'float32', shape: [...yv.shape] });

@@ -96,6 +96,21 @@ describe('constant elementwise ops pushed over Concat, Reshape and Transpose', (
     });
   }
 
+  it('a scalar of a higher rank than the Reshape\'s input (a Reshape to more dims): the moved op keeps the input\'s rank, matching onnxruntime-node', async () => {
+    const p: ModelParts = {
+      opset: 17,
+      inputs: [valueInfo('a', FLOAT, [6, 4])],
+      outputs: [valueInfo('y', FLOAT, [2, 3, 4])],
+      initializers: [ints('shp', [3], [2, 3, 4]), floatTensor('k', [1, 1, 1], [0.5])],
+      nodes: [node('Relu', ['a'], ['r'], 'relu'), node('Reshape', ['r', 'shp'], ['s'], 'rs'), node('Sub', ['k', 's'], ['y'], 'sub')],
+    };
+    const { worst } = await worstAgainstOrt(p, { a: new Tensor('float32', Float32Array.from(seededValues(24, 9)), [6, 4]) });
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    const g = graphOf(p, pushConstantOps);
+    expect(g.nodes.map((n) => n.op)).toEqual(['Relu', 'Sub', 'Reshape']);
+    expect(g.values.get(g.nodes[1].inputs[0])!.shape).toEqual([1, 1]);
+  });
+
   it('a Concat of a constant between two in-place inputs: the constant is copied by the kernel of the later one, matching onnxruntime-node', async () => {
     const p: ModelParts = {
       opset: 17,
