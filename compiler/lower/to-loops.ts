@@ -155,11 +155,11 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   };
 
   const kernels: Kernel[] = [];
-  const made: { node: Node; stages: LoweredKernel[] }[] = [];   // what each kernel was made of
+  const made: { node: Node; stages: LoweredKernel[]; concats: string[] }[] = [];   // what each kernel was made of
   const writer = new Map<string, number>();   // value -> the kernel that writes it (through views too)
   const push = (n: Node, stages: LoweredKernel[]) => {
     kernels.push(kernelOf(n, stages));
-    made.push({ node: n, stages });
+    made.push({ node: n, stages, concats: [] });
     for (const o of n.outputs) if (o) writer.set(o, kernels.length - 1);
   };
   for (const n of graph.nodes) {
@@ -195,10 +195,10 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
     const stages = lower(n, ctx);
     const host = n.op === 'Concat' && !prelude.length && !postlude.length ? constantSlabsHost(n) : undefined;
     if (host !== undefined && stages.length) {   // the constant slabs are copied by the kernel computing the others in place
-      const { node: hn, stages: hs } = made[host];
-      made[host] = { node: hn, stages: [...hs, ...stages] };
+      const { node: hn, stages: hs, concats } = made[host];
+      made[host] = { node: hn, stages: [...hs, ...stages], concats: [...concats, n.name] };
       const k = kernelOf(hn, made[host].stages);
-      kernels[host] = { ...k, ops: [...k.ops, 'Concat'], nodes: [...k.nodes, n.name] };
+      kernels[host] = { ...k, ops: [...k.ops, ...made[host].concats.map(() => 'Concat')], nodes: [...k.nodes, ...made[host].concats] };
       for (const o of n.outputs) if (o) writer.set(o, host);
     } else if (stages.length || prelude.length) push(n, [...prelude, ...stages, ...postlude]);
     prelude = [];

@@ -21,7 +21,8 @@ const OPS: Record<string, (a: number, b: number) => number> = {
 const OVER = new Set(['Concat', 'Reshape', 'Transpose']);
 
 export function pushConstantOps(g: Graph): Graph {
-  for (let round = 0; round < 16; round++) {
+  // one move per round; each moves an op past one node towards the inputs, so the rounds are bounded
+  for (let round = 0, most = 4 * g.nodes.length + 4; round < most; round++) {
     const next = pushOnce(g);
     if (next === g) return g;
     g = next;

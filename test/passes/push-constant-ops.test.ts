@@ -125,4 +125,18 @@ describe('constant elementwise ops pushed over Concat, Reshape and Transpose', (
     const { worst } = await worstAgainstOrt(p, { a: new Tensor('float32', Float32Array.from(seededValues(64, 9)), [1, 4, 16]) });
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
+
+  it('moves every op in a graph with many sites (20 Concat + Add branches), not just the first few', () => {
+    const B = 20;
+    const p: ModelParts = {
+      opset: 17,
+      inputs: [valueInfo('x', FLOAT, [1, 4, 8])],
+      outputs: Array.from({ length: B }, (_, b) => valueInfo(`y${b}`, FLOAT, [1, 5, 8])),
+      initializers: [floatTensor('k', [1, 1, 8], seededValues(8, 3)), floatTensor('pos', [1, 5, 8], seededValues(40, 4))],
+      nodes: Array.from({ length: B }, (_, b) => [node('Relu', ['x'], [`r${b}`], `relu${b}`), node('Mul', ['x', `r${b}`], [`m${b}`], `mul${b}`),
+        node('Concat', ['k', `m${b}`], [`c${b}`], `concat${b}`, [attr('axis', 1)]), node('Add', [`c${b}`, 'pos'], [`y${b}`], `add${b}`)]).flat(),
+    };
+    const g = graphOf(p, pushConstantOps);
+    for (let b = 0; b < B; b++) expect(g.nodes.find((n) => n.outputs[0] === `y${b}`)!.op).toBe('Concat');
+  });
 });
