@@ -25,6 +25,7 @@ import { ENGINES } from './lib/engines.mjs';
 import { reportMarkdown } from './lib/markdown.mjs';
 import { buildReport } from './lib/report.mjs';
 import { reportSvg } from './lib/svg.mjs';
+import { machineSpeedup } from './lib/machine.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -113,6 +114,7 @@ async function benchCommand() {
     // The first thread count's child keeps accelc's compiled modules for the memory probes.
     const wasmOf = (m) => path.join(tmp, `${m}.wasm`);
     const timings = {};
+    if (opts.threads.length > 1) header.machine_speedup_before = await machineSpeedup();
     for (const t of opts.threads) {
       const models = found.map((m) => ({ name: m, path: path.join(opts.modelsDir, `${m}.onnx`), saveWasm: t === opts.threads[0] ? wasmOf(m) : undefined }));
       const config = { threads: t, models, iters: opts.iters, warmup: opts.warmup, simd: opts.simd, quiet: opts.json };
@@ -134,6 +136,7 @@ async function benchCommand() {
         }
       }
     }
+    if (opts.threads.length > 1) header.machine_speedup_after = await machineSpeedup();
     const rss = await measureRss(found, timings[opts.threads[0]].results, wasmOf);
     header.baseline_rss_mb = rss.baseline;
     const report = buildReport(header, found, timings, rss.models);

@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CHAINS, flopsProbe } from './lib/peak.mjs';
+import { machineSpeedup } from './lib/machine.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: node bench/threads.mjs [--models a,b] [--threads 1,2] [--iters N] [--warmup N] [--profile] [--no-ort] [--quiet-machine X] [--json] [--models-dir DIR]';
@@ -156,26 +157,6 @@ async function measureQuietly(bench) {
 }
 
 /** Speedup of a fixed busy loop split over 2 workers vs run on 1: what the machine offers now. */
-async function machineSpeedup() {
-  const code = `const { parentPort } = require('node:worker_threads');
-    parentPort.on('message', (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 7) | 0; parentPort.postMessage(x); });`;
-  const workers = [0, 1].map(() => new Worker(code, { eval: true }));
-  const job = (w, n) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(n); });
-  const N = 1e8;
-  await Promise.all(workers.map((w) => job(w, N / 10)));
-  let one = Infinity, two = Infinity; // the best of 3 each: what the machine gives when left alone
-  for (let trial = 0; trial < 3; trial++) {
-    let t = performance.now();
-    await job(workers[0], N);
-    one = Math.min(one, performance.now() - t);
-    t = performance.now();
-    await Promise.all(workers.map((w) => job(w, N / 2)));
-    two = Math.min(two, performance.now() - t);
-  }
-  await Promise.all(workers.map((w) => w.terminate()));
-  return round(one / two);
-}
-
 /** SIMD arithmetic of 2 workers at once against 1 (the roofline's register-only probe), best of 3 each. */
 async function simdSpeedup() {
   const bytes = flopsProbe(false), trips = 20_000_000;

@@ -38,7 +38,8 @@ function reportMarkdown(r) {
   }
   const scaled = r.threads.slice(1).filter((t) => r.models.some((m) => m.by_threads[t].scaling));
   if (scaled.length) {
-    lines.push('', 'Thread scaling: accelc\'s 1-thread and N-thread sessions of each model timed round-robin in one process (p50 and min in ms).', '',
+    const machine = typeof r.machine_speedup_before === 'number' ? ` The machine itself (a JavaScript busy loop on 2 workers against 1, best of 3) gave ${f(r.machine_speedup_before)}x before the timings and ${f(r.machine_speedup_after)}x after.` : '';
+    lines.push('', `Thread scaling: accelc's 1-thread and N-thread sessions of each model timed round-robin in one process (p50 and min in ms).${machine}`, '',
       '| model | threads | accelc 1T | accelc | speedup | min 1T | min | speedup of mins |', '|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const m of r.models) {
       for (const t of scaled) {
