@@ -50,7 +50,7 @@ function emitStmt(ctx: KernelCtx, s: Stmt): Ref {
       if (ctx.depth > 0) ctx.fail('a barrier inside a loop or an if');
       return endStage(ctx);
     case 'store':
-      if (!ctx.inDynamic) ctx.segment.unclaimed = true;
+      if (!ctx.inDynamic && !ctx.regs.has(s.buf)) ctx.segment.unclaimed = true;   // (a register is no memory another thread sees)
       return emitStore(ctx, s);
     case 'seq': return s.body.length === 0 ? w.nop() : w.block(null, s.body.map((b) => emitStmt(ctx, b)));
     case 'if': {

@@ -3,17 +3,14 @@
 // a MatMul's activation B with non-adjacent columns is packed at run time (pack-panels.ts).
 
 import type { Expr } from '../../ir/loop.js';
-import type { Buf } from '../../ir/loop.js';
-import { add, c, f, load, mul, bin, sub, v } from '../../ir/loop.js';
+import { add, c, f, load, mul, bin } from '../../ir/loop.js';
 import type { Node } from '../../ir/graph.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { columnTile, gemmKernel, packColumnPanels, type GemmSpec } from '../gemm-stage.js';
 import { gemmRowsKernel } from '../gemm-rows.js';
 import { fusedRowOp } from '../../passes/fuse-row-ops.js';
 import { foldedLayerNorm } from '../../passes/fold-layernorm.js';
-import { rowStats } from './layernorm.js';
-import { ROW_TILE } from '../row-reduce.js';
-import { mergeOuterLoops } from '../merge-loops.js';
+import { lnFoldKernels, type ARows } from '../gemm-lnfold.js';
 import { broadcastIndex } from '../index-math.js';
 import { epilogueOf, epilogueSteps } from '../epilogue.js';
 import { packPanels, wantsPacking } from '../pack-panels.js';
@@ -50,33 +47,14 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   }, { rows: () => a, row: (_b, i) => i });
 };
 
-/** Where a GEMM's A rows are, for a LayerNorm folded into it: all of them as [rows, K], and the row of (batch, row in batch). */
-interface ARows { rows(): Buf; row(b: Expr, i: Expr): Expr }
-
 /**
- * The GEMM stage of a node, with the row op fused into it (passes/fuse-row-ops.ts) if any, and after
- * the statistics of its A rows when a LayerNorm is folded into it (passes/fold-layernorm.ts).
+ * The GEMM stage of a node, with the row op fused into it (passes/fuse-row-ops.ts) if any, and
+ * with the LayerNorm of its A rows folded into it (passes/fold-layernorm.ts, gemm-lnfold.ts) if any.
  */
 function contraction(node: Node, ctx: LowerCtx, spec: GemmSpec, a: ARows): LoweredKernel[] {
+  const gemm = (s: GemmSpec) => (fusedRowOp(node) ? gemmRowsKernel(node, ctx, s) : gemmKernel(s));
   const ln = foldedLayerNorm(node);
-  const stats: LoweredKernel[] = [];
-  if (ln) {
-    const src = a.rows(), [O, D] = src.shape;
-    const mean = ctx.temp(`${node.name}.mean`, 'f32', [O]), inv = ctx.temp(`${node.name}.inv`, 'f32', [O]);
-    const body = rowStats({
-      name: `${node.name}.ln`, O, D, eps: ln.epsilon, x: (d) => load(src.name, [v('o'), d]), mean, inv,
-      part: D >= ROW_TILE && O > 1 ? ctx.temp(`${node.name}.part`, 'f32', [O, ROW_TILE]) : undefined,
-    });
-    stats.push({ name: `${node.name}.ln`, body: mergeOuterLoops(body), flops: 5 * O * D });
-    const colsum = ctx.buf(ln.colsum), shift = ctx.buf(ln.shift);
-    // r * (acc - mu * s[j]) + t[j], kept in the accumulator for the node's own epilogue
-    spec = { ...spec, finalize: (acc, b, i, j) => {
-      const r = a.row(b, i);
-      return add(mul(load(inv.name, [r]), sub(acc, mul(load(mean.name, [r]), load(colsum.name, [j])))), load(shift.name, [j]));
-    } };
-  }
-  const row = fusedRowOp(node);
-  return [...stats, row ? gemmRowsKernel(node, ctx, spec) : gemmKernel(spec)];
+  return ln ? lnFoldKernels(node.name, ctx, spec, a, ln, gemm) : [gemm(spec)];
 }
 
 export const lowerMatMul: OpLowerer = (node, ctx) => {
