@@ -1,7 +1,7 @@
 // Merges what the child processes measured into one report: per model and thread count the
 // engines' timings, the other engines' p50 over accelc's, accelc's achieved GFLOP/s and its fraction
 // of the measured peak; per thread count the geometric means of the ratios over the models; above
-// one thread, accelc's speedup over its 1-thread session timed round-robin in the same child.
+// one thread, accelc's speedup over its 1-thread session, timed in alternating blocks in the same child.
 import { ENGINES } from './engines.mjs';
 
 export { buildReport, RATIOS };
@@ -21,9 +21,9 @@ function buildReport(header, modelNames, timings, rss) {
     const row = { model: name, by_threads: {} };
     for (const t of threadCounts) row.by_threads[t] = threadRow(header.peak, t, timings[t], name);
     for (const t of threadCounts.slice(1)) {
-      const one = timings[t]?.results?.[name]?.accelc_one_thread, many = row.by_threads[t].engines.accelc;
+      const s = timings[t]?.results?.[name]?.accelc_scaling, one = s?.one_thread, many = s?.many_threads;
       if (one?.p50_ms && many?.p50_ms) {
-        row.by_threads[t].scaling = { one_thread: one, speedup: round2(one.p50_ms / many.p50_ms), speedup_of_mins: round2(one.min_ms / many.min_ms) };
+        row.by_threads[t].scaling = { one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), speedup_of_mins: round2(one.min_ms / many.min_ms) };
       }
     }
     const accelc = row.by_threads[threadCounts[0]].engines.accelc;

@@ -10,6 +10,8 @@ import { ENGINES, TFJS_NO_THREADS, createEngine, enableSimdFlavour, importDist }
 // tiering, as in a browser. After warm-up all run optimized code; the first-run columns compare
 // less like with like than the p50 columns.
 const CREATION_ORDER = ['ort_web', 'tfjs', 'ort_node', 'accelc'];
+/** Runs per block of accelc's thread-scaling measurement (scaling, below). */
+const BLOCK = 5;
 
 await childMain(async (config, send) => {
   enableSimdFlavour(config.simd);
@@ -62,21 +64,6 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
     }
   }
   live.sort((a, b) => ENGINES.indexOf(a.name) - ENGINES.indexOf(b.name));
-  // accelc's own thread scaling: a 1-thread session of the same model timed round-robin with the
-  // N-thread one in this process, so load on the machine lands on both alike (the 1-thread column
-  // of the main table ran in another child, minutes apart).
-  const accelc = live.find((e) => e.name === 'accelc');
-  if (accelc && threads > 1) {
-    try {
-      const handle = await createEngine('accelc', { modelPath: model.path, threads: 1, shapes, simd, feeds });
-      const stats = {};
-      await handle.run();
-      live.push({ name: 'accelc_1t', handle, stats, times: [] });
-      result.accelc_one_thread = stats;
-    } catch (e) {
-      result.accelc_one_thread = { error: String(e?.message ?? e).split('\n')[0] };
-    }
-  }
   for (let r = 0; r < config.warmup + config.iters; r++) {
     for (let k = 0; k < live.length; k++) {
       const e = live[(r + k) % live.length];
@@ -85,6 +72,8 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
       if (r >= config.warmup) e.times.push(performance.now() - t);
     }
   }
+  const accelc = live.find((e) => e.name === 'accelc');
+  if (accelc && threads > 1) result.accelc_scaling = await scaling(accelc.handle, { modelPath: model.path, shapes, simd, feeds }, threads, config.iters, summarize);
   const reference = live.find((e) => e.name === 'ort_node')?.output;
   for (const e of live) {
     Object.assign(e.stats, summarize(e.times));
@@ -92,6 +81,36 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
     await e.handle.release();
   }
   return result;
+}
+
+/**
+ * accelc's own thread scaling: its N-thread session and a 1-thread session of the same model in
+ * this process, in alternating blocks of BLOCK runs, each block after one untimed run (so each
+ * session runs from warm caches, as a service running one model does; run for run alternation
+ * would make every run start with the other session's weights in the caches). Alternating keeps
+ * load that comes and goes on the machine from landing on one of them only; the main table's
+ * 1-thread column ran in another child, minutes apart.
+ */
+async function scaling(many, ctx, threads, iters, summarize) {
+  let one;
+  try {
+    one = await createEngine('accelc', { ...ctx, threads: 1 });
+  } catch (e) {
+    return { error: String(e?.message ?? e).split('\n')[0] };
+  }
+  const times = { one: [], many: [] };
+  for (let done = 0; done < iters; done += BLOCK) {
+    for (const [key, h] of done / BLOCK % 2 ? [['one', one], ['many', many]] : [['many', many], ['one', one]]) {
+      await h.run();
+      for (let k = 0; k < Math.min(BLOCK, iters - done); k++) {
+        const t = performance.now();
+        await h.run();
+        times[key].push(performance.now() - t);
+      }
+    }
+  }
+  await one.release();
+  return { threads, one_thread: summarize(times.one), many_threads: summarize(times.many) };
 }
 
 function maxAbsDiff(a, b) {
