@@ -6,7 +6,7 @@
 //   node bench/pass-ab.mjs model.onnx --disable-pass NAME[,NAME..] [--threads 1,2] [--iters 40]
 import { compile } from '../dist/compiler/compile.js';
 import { InferenceSession } from '../dist/runtime/session.js';
-import { Tensor } from '../dist/runtime/tensor.js';
+import { randomFeeds } from '../dist/compiler/cli/feeds.js';
 
 const args = process.argv.slice(2);
 const arg = (n, d) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i + 1] : d; };
@@ -14,15 +14,10 @@ const [file] = args, pass = arg('disable-pass'), iters = Number(arg('iters', 40)
 const threadCounts = arg('threads', '1,2').split(',').map(Number);
 if (!file || !pass) { console.error('usage: node bench/pass-ab.mjs model.onnx --disable-pass NAME [--threads 1,2] [--iters N]'); process.exit(2); }
 
-function seeded(n, seed = 1) { const a = new Float32Array(n); let s = seed; for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) % 2 ** 31; a[i] = s / 2 ** 31 - 0.5; } return a; }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const on = await compile(file), off = await compile(file, { disablePasses: pass.split(',') });
-const feeds = {};
-for (const t of on.meta.inputs) {
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  feeds[t.name] = t.dtype === 'int64' ? new Tensor('int64', BigInt64Array.from(seeded(n), (x) => BigInt(Math.floor((x + 0.5) * 100))), t.shape) : new Tensor('float32', seeded(n), t.shape);
-}
+const feeds = randomFeeds(on.meta.inputs, 42);
 console.log(`${file}: ${pass} on (${on.meta.kernels.length} kernels) / off (${off.meta.kernels.length} kernels), ${iters} runs each, round-robin`);
 for (const threads of threadCounts) {
   const runs = [];
