@@ -35,8 +35,14 @@ const GEN = 0, ABORT = 1, DONE = 4, TRAP_KERNEL = 5, TRAP_TID = 6, TRAP_LEN = 7,
 const ABORT_TRAP = 1, ABORT_STOP = 2;
 const TEXT_BYTES = 512;
 
-/** Spin iterations (~100 us) before an idle worker sleeps: a queued run starts without a futex wake. */
-const JOB_SPIN = 10_000;
+/**
+ * Spin iterations before an idle worker sleeps, so that the next run of a busy session starts
+ * without a futex wake (~0.1-0.3 ms here). An Atomics.load loop takes ~17 ns an iteration here,
+ * so this is ~0.5 ms: long enough to cover the main thread's turn between back-to-back runs (its
+ * own wake-up from Atomics.waitAsync alone takes ~0.1 ms), short enough that an idle service burns
+ * little.
+ */
+const JOB_SPIN = 30_000;
 
 interface WaitAsync {
   waitAsync?(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };

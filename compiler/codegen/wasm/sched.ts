@@ -22,6 +22,7 @@ import type { Stmt } from '../../ir/loop.js';
 import type { Ref, WasmModule } from './module.js';
 import type { FnBuilder } from './module.js';
 import { SCHED_ABORT } from '../../../runtime/meta.js';
+import { SPINS } from './barrier.js';
 
 export { SchedSites, SITE_BYTES, claimLoop, waitSites, dynamicLoops, chunkCap };
 export type { Site, Segment };
@@ -47,8 +48,6 @@ const MIN_CHUNK_WORK = 512 * 1024;
 function chunkCap(flops: number, bytes: number): number {
   return Math.max(1, Math.floor((flops + 4 * bytes) / MIN_CHUNK_WORK));
 }
-/** Polls of DONE (a few ns each) before a waiter sleeps. */
-const SPINS = 1 << 14;
 /** A sleeping waiter rechecks the abort word this often (ns), in case no notify comes. */
 const WAIT_NS = 1_000_000;
 
