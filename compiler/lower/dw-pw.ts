@@ -27,9 +27,9 @@ export const BLOCK_BYTES = 256 * 1024;
 /** Fewest row blocks (so that the threads have blocks to share). */
 export const MIN_BLOCKS = 4;
 
-/** Rows per block for C channels of OH rows of OW pixels. */
-export function blockRows(C: number, OH: number, OW: number): number {
-  const most = Math.max(1, Math.min(Math.floor(OH / MIN_BLOCKS), Math.floor(BLOCK_BYTES / (4 * C * OW))));
+/** Rows per block for C channels of OH rows of OW pixels: the most that fit `bytes` and leave `minBlocks` blocks (at least 1), preferring a divisor of OH. */
+export function blockRows(C: number, OH: number, OW: number, bytes = BLOCK_BYTES, minBlocks = MIN_BLOCKS): number {
+  const most = Math.max(1, Math.min(Math.floor(OH / minBlocks), Math.floor(bytes / (4 * C * OW))));
   for (let r = most; r >= Math.ceil(most * 0.75); r--) if (OH % r === 0) return r;
   return most;
 }

@@ -33,10 +33,11 @@ export interface GemmSpec {
   broadcast?: BroadcastStrategy;
   /**
    * A GEMM over one block of a larger output, run by one thread inside a loop that hands out the
-   * blocks (dw-pw.ts): no parallel loop (batch 1), and output column j is stored at batch `batch`,
-   * column colBase + j. The epilogue still sees the block's own column j.
+   * blocks (dw-pw.ts, dw-pw-nhwc.ts): no parallel loop (batch 1), and output element (i, j) is
+   * stored at batch `batch`, row rowBase + i, column colBase + j. The epilogue still sees the
+   * block's own i and j.
    */
-  block?: { batch: Expr; colBase: Expr };
+  block?: { batch: Expr; rowBase?: Expr; colBase?: Expr };
 }
 
 export const DEFAULT_TILE: GemmTile = { mr: 4, nr: 2 };
@@ -96,6 +97,8 @@ export function packColumnPanels(b: ArrayLike<number | bigint>, K: number, N: nu
   return p;
 }
 
+const offset = (base: Expr | undefined, e: Expr): Expr => (base ? bin('add', base, e) : e);
+
 export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const { mr, nr } = gemmTileFor(spec);
   const vec = spec.N >= LANES;
@@ -111,7 +114,7 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
     axes: [{ name: 'b', extent: spec.batch }, { name: 'ib', extent: rowBlocks }, { name: 'ii', extent: mr }, { name: 'jo', extent: colBlocks }, { name: 'jt', extent: tn }],
     reduce: { op: 'sum', axes: [{ name: 'k', extent: spec.K }] },
     body: mul(aRead, spec.b(v('b'), v('k'), j, v('jo'), v('jt'))),
-    outIndex: spec.block ? [spec.block.batch, i, bin('add', spec.block.colBase, j)] : [v('b'), i, j],
+    outIndex: spec.block ? [spec.block.batch, offset(spec.block.rowBase, i), offset(spec.block.colBase, j)] : [v('b'), i, j],
     epilogue: spec.epilogue?.({ k: 'var', name: ACC }, v('b'), i, j),
     finalize: spec.finalize?.({ k: 'var', name: ACC }, v('b'), i, j),
   };

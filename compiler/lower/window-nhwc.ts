@@ -31,6 +31,8 @@ export interface NhwcWindowSpec {
   term(value: Expr, ch: Expr): Expr;
   /** Applied to the reduced value (ACC) with the output index [n, oh, ow, ch]. */
   epilogue?(acc: Expr, idx: Expr[]): Expr;
+  /** Where output [n, oh, ow, ch] is stored in `out` (default that index; dw-pw-nhwc.ts: a row of its scratch). */
+  store?(n: Expr, oh: Expr, ow: Expr, ch: Expr): Expr[];
 }
 
 export function windowNhwc(spec: NhwcWindowSpec): Stmt {
@@ -48,18 +50,32 @@ export type RowPart = (n: Expr, oh: Expr, q0: number, q1: number, checkRows: boo
  * checked, any other row runs checked (loop partitioning, as in window-nest.ts, by rows).
  */
 export function rowRegions(g: Geometry2d, N: number, H: number, W: number, part: RowPart): Stmt {
-  const [r0, r1] = inside(g.oh, H, g.kh, g.sh, g.dh, g.pt);
-  const [c0, c1] = inside(g.ow, W, g.kw, g.sw, g.dw, g.pl);
   const t = v('t');
   const n = N === 1 ? c(0) : bin('div', t, c(g.oh)), oh = N === 1 ? t : bin('rem', t, c(g.oh));
+  return loop('t', N * g.oh, rowBody(g, H, W, n, oh, part), 'parallel');
+}
+
+/** Output row oh of batch n, split into checked and unchecked column ranges as rowRegions does. */
+export function rowBody(g: Geometry2d, H: number, W: number, n: Expr, oh: Expr, part: RowPart): Stmt {
+  const [r0, r1] = inside(g.oh, H, g.kh, g.sh, g.dh, g.pt);
+  const [c0, c1] = inside(g.ow, W, g.kw, g.sw, g.dw, g.pl);
   const cols = (checkRows: boolean, lo: number, hi: number, checkCols: boolean): Stmt[] =>
     (hi > lo ? [part(n, oh, lo, hi, checkRows, checkCols)] : []);
   const checkedRow = seq(...cols(true, 0, g.ow, true));
-  const body = c0 < c1 && r0 < r1
+  return c0 < c1 && r0 < r1
     ? { k: 'if' as const, cond: bin('and', bin('ge', oh, c(r0)), bin('lt', oh, c(r1))),
       then: seq(...cols(false, 0, c0, true), ...cols(false, c0, c1, false), ...cols(false, c1, g.ow, true)), else: checkedRow }
     : checkedRow;
-  return loop('t', N * g.oh, body, 'parallel');
+}
+
+/**
+ * Rows oh = base + r (r < count, serial) of batch n of the window, for a caller whose own loop
+ * hands out row blocks (dw-pw-nhwc.ts); the row variable is 'wr'.
+ */
+export function windowNhwcRows(spec: NhwcWindowSpec, n: Expr, base: Expr, count: number): Stmt {
+  const { g, x } = spec;
+  const oh = add(base, v('wr'));
+  return loop('wr', count, rowBody(g, x.shape[1], x.shape[2], n, oh, (nn, row, q0, q1, checkRows, checkCols) => rowStage(spec, nn, row, q0, q1, checkRows, checkCols, x.shape[3])));
 }
 
 /** x at input row y, column xx: read as is, or 0-padded (`pad`) with clamped indices when checked. */
@@ -87,7 +103,7 @@ function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: numbe
     axes: [{ name: 'q', extent: q1 - q0 }, { name: 'cc', extent: C }],
     reduce: { op: spec.reduce, axes: [{ name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }] },
     body: spec.term(value, ch),
-    outIndex: idx,
+    outIndex: spec.store?.(n, oh, ow, ch) ?? idx,
     epilogue: spec.epilogue?.({ k: 'var', name: '$acc' }, idx),
   };
   const s: Schedule = [];

@@ -5,6 +5,7 @@
 //  - NhwcConv, group 1, other: im2col into [pixels, KH*KW*C] rows (k = (kh, kw, c), vectors over c;
 //    the input may still be NCHW, attr accelc.input_nchw), then the same GEMM;
 //  - NhwcConv, depthwise: ../window-nhwc.ts, weights repacked [KH, KW, C] (a vector per tap);
+//  - NhwcConv 1x1 with a depthwise conv fused in (passes/fuse-depthwise.ts): ../dw-pw-nhwc.ts;
 //  - NhwcPool (MaxPool / AveragePool): ../window-nhwc.ts;
 //  (NhwcGlobalPool, a reduction over the pixels stored [N, C, 1, 1], is lowered in pool.ts.)
 // Bias and the fused epilogue are applied when the output is stored, at index [n, pixel, channel].
@@ -24,8 +25,12 @@ import { epilogueOf } from '../epilogue.js';
 import { checkedRead, rowRegions, windowNhwc } from '../window-nhwc.js';
 import { LANES } from '../default-schedules.js';
 import { INPUT_NCHW, POOL_OP } from '../../passes/layout-nhwc.js';
+import { fusedDepthwise } from '../../passes/fuse-depthwise.js';
+import { lowerDepthwisePointwiseNhwc } from '../dw-pw-nhwc.js';
 
 export const lowerNhwcConv: OpLowerer = (node, ctx) => {
+  const dw = fusedDepthwise(node);
+  if (dw) return lowerDepthwisePointwiseNhwc(node, ctx, dw);
   const x = ctx.buf(node.inputs[0]);
   const wData = ctx.constOf(node.inputs[1]);
   const wShape = ctx.graph.values.get(node.inputs[1])!.shape as number[];
