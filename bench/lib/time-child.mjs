@@ -4,6 +4,7 @@
 // (engines: only these, the others are left out of the result).
 import { childMain } from './children.mjs';
 import { ENGINES, TFJS_NO_THREADS, createEngine, enableSimdFlavour, importDist } from './engines.mjs';
+import { cpuMark, cpuShare } from './cpu-share.mjs';
 
 // accelc's loader sets process-wide V8 flags (no Liftoff, eager compilation) when it loads its
 // first module, so the other engines are created first: their modules compile with V8's default
@@ -89,7 +90,9 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
  * session runs from warm caches, as a service running one model does; run for run alternation
  * would make every run start with the other session's weights in the caches). Alternating keeps
  * load that comes and goes on the machine from landing on one of them only; the main table's
- * 1-thread column ran in another child, minutes apart.
+ * 1-thread column ran in another child, minutes apart. Each side also reports its blocks' p50s and
+ * the share of the machine's CPU time that other processes and the hypervisor (steal) took
+ * during its blocks (cpu-share.mjs).
  */
 async function scaling(many, ctx, threads, iters, summarize) {
   let one;
@@ -98,19 +101,33 @@ async function scaling(many, ctx, threads, iters, summarize) {
   } catch (e) {
     return { error: String(e?.message ?? e).split('\n')[0] };
   }
-  const times = { one: [], many: [] };
+  const times = { one: [], many: [] }, blocks = { one: [], many: [] }, shares = { one: [], many: [] };
   for (let done = 0; done < iters; done += BLOCK) {
     for (const [key, h] of done / BLOCK % 2 ? [['one', one], ['many', many]] : [['many', many], ['one', one]]) {
       await h.run();
+      const mark = cpuMark(), block = [];
       for (let k = 0; k < Math.min(BLOCK, iters - done); k++) {
         const t = performance.now();
         await h.run();
-        times[key].push(performance.now() - t);
+        block.push(performance.now() - t);
       }
+      times[key].push(...block);
+      blocks[key].push(summarize(block).p50_ms);
+      shares[key].push(cpuShare(mark, cpuMark()));
     }
   }
   await one.release();
-  return { threads, one_thread: summarize(times.one), many_threads: summarize(times.many) };
+  const side = (key) => ({ ...summarize(times[key]), block_p50s_ms: blocks[key].map((v) => Math.round(v * 100) / 100), cpu: totalShare(shares[key]) });
+  return { threads, one_thread: side('one'), many_threads: side('many') };
+}
+
+/** The blocks' CPU shares (cpu-share.mjs) weighted by their length; undefined without /proc/stat. */
+function totalShare(shares) {
+  const known = shares.filter(Boolean);
+  const ticks = known.reduce((a, s) => a + s.ticks, 0);
+  if (!ticks) return undefined;
+  const mean = (k) => Math.round(known.reduce((a, s) => a + s[k] * s.ticks, 0) / ticks * 1000) / 1000;
+  return { others: mean('others'), steal: mean('steal'), own: mean('own') };
 }
 
 function maxAbsDiff(a, b) {
