@@ -37,7 +37,7 @@ const TEXT_BYTES = 512;
 
 /**
  * Spin iterations before an idle worker sleeps, so that the next run of a busy session starts
- * without a futex wake (~0.1-0.3 ms here). An Atomics.load loop takes ~17 ns an iteration here,
+ * without a futex wake (~0.1-0.3 ms here). An Atomics.load loop takes ~17 ns an iteration here (both one-off probes),
  * so this is ~0.5 ms: long enough to cover the main thread's turn between back-to-back runs (its
  * own wake-up from Atomics.waitAsync alone takes ~0.1 ms), short enough that an idle service burns
  * little.

@@ -23,13 +23,14 @@ import { epilogueOf } from './epilogue.js';
 import { columnTile, gemmKernel, packColumnPanels, DEFAULT_TILE } from './gemm-stage.js';
 import { windowNhwcRows } from './window-nhwc.js';
 import { blockRows } from './dw-pw.js';
+import { depthwiseTaps, gemmWeights } from './nhwc-weights.js';
 import type { FusedDepthwise } from '../passes/fuse-depthwise.js';
 
 /**
  * Most bytes of depthwise rows per block (the scratch), at least one row: about half of L1, so the
  * GEMM reads the rows from L1. Measured at 1 thread on MobileNetV2's fused blocks (kernel A/B as
- * in passes/fuse-depthwise.ts): 16 KB (one row each) 0.96x of the unfused kernels in all, 64 KB
- * 0.87x, 128 KB 0.86x, 512 KB 0.86x.
+ * in passes/fuse-depthwise.ts, one-off builds fusing all 17 pairs): 16 KB (one row each) 0.96x of
+ * the unfused kernels in all, 64 KB 0.87x, 128 KB 0.86x, 512 KB 0.86x.
  */
 export const BLOCK_BYTES = 16 * 1024;
 /** Fewest row blocks per image (so that the threads have blocks to share). */
@@ -53,9 +54,7 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
   const base = g.oh % R === 0 ? mul(block, c(R)) : bin('min', mul(block, c(R)), c(g.oh - R));
 
   // the depthwise taps as vectors over channels [KH, KW, C], as conv-nhwc.ts lays them out
-  const taps = new Float32Array(KH * KW * C);
-  for (let ch = 0; ch < C; ch++) for (let k = 0; k < KH * KW; k++) taps[k * C + ch] = Number(wdData[ch * KH * KW + k]);
-  const wt = ctx.weight(`${dw.node}.wtaps`, 'f32', [KH, KW, C], taps);
+  const wt = ctx.weight(`${dw.node}.wtaps`, 'f32', [KH, KW, C], depthwiseTaps(wdData, C, KH, KW));
   const bd = dw.bias ? ctx.buf(dw.bias) : undefined;
   const rows = ctx.scratch(`${node.name}.dw`, 'f32', [R, g.ow, C]);
   const depthwise = windowNhwcRows({
@@ -66,8 +65,7 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
   }, n, base, R);
 
   // B[k][m] = W_pw[m, k], packed into the GEMM's column panels (conv-nhwc.ts's 1x1 path)
-  const b = new Float32Array(C * M);
-  for (let m = 0; m < M; m++) for (let k = 0; k < C; k++) b[k * M + m] = Number(wData[m * C + k]);
+  const b = gemmWeights(wData, M, C, 1, 1);
   const tile = DEFAULT_TILE;
   const tn = columnTile(R * g.ow, M, tile);
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), C, tn], packColumnPanels(b, C, M, tn, false, 1));

@@ -41,7 +41,7 @@ export const MIN_PIXELS = 112 * 112;
  * here), since its GEMM then runs once per row block and re-reads them from L1 each time. Measured at 1 thread on
  * MobileNetV2 (`bench/kernel-ab.mjs --disable-pass fuse-depthwise`, fused kernel against the two
  * it replaces): 0.97-1.08x for its blocks with 2-25 KB of projection weights (112x112 to 28x28
- * planes), 0.86-0.97x for those with 49-614 KB (28x28 stride 2 to 7x7).
+ * planes), 0.86-0.97x for those with 49-614 KB (28x28 stride 2 to 7x7; a one-off build fusing them).
  */
 export const MAX_WEIGHT_BYTES_NHWC = 32 * 1024;
 

@@ -10,8 +10,8 @@ import { BARRIER_COUNT, BARRIER_GEN } from '../../../runtime/meta.js';
 export const BARRIER_FN = 'barrier';
 /**
  * Polls before a waiter sleeps (here and in sched.ts's waits for chunks). A sleeper costs the run a
- * futex wake, ~0.1-0.3 ms on this VM (a worker_threads ping-pong), so inside a run it pays to spin
- * through the short imbalances between threads. MobileNetV2 at 2 threads, round-robin A/B of
+ * futex wake, ~0.1-0.3 ms on this VM (a one-off worker_threads ping-pong), so inside a run it pays to spin
+ * through the short imbalances between threads. MobileNetV2 at 2 threads, a one-off round-robin A/B of
  * modules compiled in one process (40 blocks of 5 runs each, a noisy machine): p50 17.1 ms with
  * 2^18 polls against 19.5 with 2^14, ResNet-18 54.0 against 57.1; 2^20 measured like 2^18.
  */

@@ -27,6 +27,7 @@ import { LANES } from '../default-schedules.js';
 import { INPUT_NCHW, POOL_OP } from '../../passes/layout-nhwc.js';
 import { fusedDepthwise } from '../../passes/fuse-depthwise.js';
 import { lowerDepthwisePointwiseNhwc } from '../dw-pw-nhwc.js';
+import { depthwiseTaps, gemmWeights } from '../nhwc-weights.js';
 
 export const lowerNhwcConv: OpLowerer = (node, ctx) => {
   const dw = fusedDepthwise(node);
@@ -45,9 +46,7 @@ export const lowerNhwcConv: OpLowerer = (node, ctx) => {
   const w = Float32Array.from(wData as Float32Array);
   if (group === 1) return convGemm(node, ctx, x, nchw, w, g, [N, H, W, C], M, out, bias);
   if (group !== C || M !== C || Cg !== 1) throw new AccelcError({ code: 'E_UNSUPPORTED', message: `NhwcConv with group ${group} is neither group 1 nor depthwise`, node: node.name, op: node.op, model: ctx.modelName });
-  const wk = new Float32Array(KH * KW * C);
-  for (let ch = 0; ch < C; ch++) for (let t = 0; t < KH * KW; t++) wk[t * C + ch] = w[ch * KH * KW + t];
-  const wb = ctx.weight(`${node.name}.wtaps`, 'f32', [KH, KW, C], wk);
+  const wb = ctx.weight(`${node.name}.wtaps`, 'f32', [KH, KW, C], depthwiseTaps(w, C, KH, KW));
   const body = windowNhwc({
     name: node.name, out, x, g, reduce: 'sum', pad: 0,
     term: (value, ch) => mul(load(wb.name, [v('kh'), v('kw'), ch]), value),
@@ -68,8 +67,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
     a = ctx.view(a, [P, K]);
   }
   // B[k][m] with k = (kh, kw, c), packed into the GEMM's column panels
-  const b = new Float32Array(K * M);
-  for (let m = 0; m < M; m++) for (let ch = 0; ch < C; ch++) for (let t = 0; t < g.kh * g.kw; t++) b[(t * C + ch) * M + m] = w[(m * C + ch) * g.kh * g.kw + t];
+  const b = gemmWeights(w, M, C, g.kh, g.kw);
   // 4 pixels x 8 channels: measured against 6x2, 4x3 and 3x4 vectors on MobileNetV2's 1x1 convs
   // (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
   const tile = DEFAULT_TILE;
