@@ -1,6 +1,6 @@
 // The benchmark suite (`npm run bench`, which builds first; this file imports accelc from dist/):
 //
-//   node bench/run.mjs [--models a,b] [--threads 1,2] [--iters 20] [--warmup 3] [--simd auto|plain|relaxed]
+//   node bench/run.mjs [--models a,b] [--threads 1,2] [--iters 20] [--scaling-runs 60] [--warmup 3] [--simd auto|plain|relaxed]
 //                      [--json] [--models-dir DIR]
 //     accelc vs onnxruntime-web (WASM SIMD) vs TF.js WASM (bench/peers/tfjs.mjs) vs onnxruntime-node
 //     on the same seeded random input, per model at each thread count: p50, ratios and their
@@ -34,7 +34,7 @@ const PEAK_FILE = path.join(results, 'peak.json');
 const DEFAULT_MODELS = ['mobilenet_v2', 'resnet18', 'squeezenet1_1', 'shufflenet_v2_x1_0', 'digits_cnn', 'bert_mini', 'vit_tiny'];
 const RSS_RUNS = 3;
 
-const USAGE = 'usage: node bench/run.mjs [--models a,b] [--threads 1,2] [--iters N] [--warmup N] [--simd auto|plain|relaxed] [--json] [--models-dir DIR]\n' +
+const USAGE = 'usage: node bench/run.mjs [--models a,b] [--threads 1,2] [--iters N] [--scaling-runs N] [--warmup N] [--simd auto|plain|relaxed] [--json] [--models-dir DIR]\n' +
   '       node bench/run.mjs --peak [--json]';
 
 const opts = parseOptions(process.argv.slice(2));
@@ -43,7 +43,7 @@ else await benchCommand();
 process.exit(0);
 
 function parseOptions(argv) {
-  const opts = { peak: false, threads: [1, 2], models: DEFAULT_MODELS, iters: 20, warmup: 3, simd: 'auto', json: false, modelsDir: path.resolve(repo, '..', 'shared', 'models') };
+  const opts = { peak: false, threads: [1, 2], models: DEFAULT_MODELS, iters: 20, scalingRuns: 60, warmup: 3, simd: 'auto', json: false, modelsDir: path.resolve(repo, '..', 'shared', 'models') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -58,6 +58,7 @@ function parseOptions(argv) {
     if (a === '--peak') opts.peak = true;
     else if (a === '--threads') opts.threads = [...new Set(list().map((v) => int(1, v)))];
     else if (a === '--iters') opts.iters = int(1);
+    else if (a === '--scaling-runs') opts.scalingRuns = int(1);
     else if (a === '--warmup') opts.warmup = int(0);
     else if (a === '--models') opts.models = list();
     else if (a === '--models-dir') opts.modelsDir = path.resolve(value());
@@ -106,7 +107,7 @@ async function benchCommand() {
   const { peak, source } = await loadPeak();
   const header = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown cpu', cores: os.availableParallelism(),
-    load_avg: os.loadavg().map((l) => Math.round(l * 100) / 100), threads: opts.threads, iters: opts.iters, warmup: opts.warmup,
+    load_avg: os.loadavg().map((l) => Math.round(l * 100) / 100), threads: opts.threads, iters: opts.iters, scaling_runs: opts.scalingRuns, warmup: opts.warmup,
     simd_option: opts.simd, peak, peak_source: source, rss_runs: RSS_RUNS, skipped,
   };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'accelc-bench-'));
@@ -117,7 +118,7 @@ async function benchCommand() {
     if (opts.threads.length > 1) header.machine_speedup_before = await machineSpeedup();
     for (const t of opts.threads) {
       const models = found.map((m) => ({ name: m, path: path.join(opts.modelsDir, `${m}.onnx`), saveWasm: t === opts.threads[0] ? wasmOf(m) : undefined }));
-      const config = { threads: t, models, iters: opts.iters, warmup: opts.warmup, simd: opts.simd, quiet: opts.json };
+      const config = { threads: t, models, iters: opts.iters, scalingRuns: opts.scalingRuns, warmup: opts.warmup, simd: opts.simd, quiet: opts.json };
       // At 1 thread all runtimes share a child, timed round-robin. With more, each runtime gets a
       // child of its own: onnxruntime-web's idle pool threads keep spinning (its allow_spinning
       // option did not stop that) and took the cores of whichever runtime ran next (accelc's

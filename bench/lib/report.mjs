@@ -23,7 +23,7 @@ function buildReport(header, modelNames, timings, rss) {
     for (const t of threadCounts.slice(1)) {
       const s = timings[t]?.results?.[name]?.accelc_scaling, one = s?.one_thread, many = s?.many_threads;
       if (one?.p50_ms && many?.p50_ms) {
-        row.by_threads[t].scaling = { one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), speedup_of_mins: round2(one.min_ms / many.min_ms) };
+        row.by_threads[t].scaling = { one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), ...pairedSpeedup(one, many), speedup_of_mins: round2(one.min_ms / many.min_ms) };
       }
     }
     const accelc = row.by_threads[threadCounts[0]].engines.accelc;
@@ -57,6 +57,20 @@ function peakFor(peak, flavour) {
 }
 
 /** { value, models } over the defined values; value undefined when there are none. */
+/**
+ * The thread scaling of adjacent blocks: each 1-thread block over the N-thread block timed next to
+ * it (their p50s), and the median of those ratios. The pooled p50s compare whatever the machine
+ * did during all of one side's blocks with all of the other's; a pair shares the machine's state of
+ * the moment, so a slow stretch that lands on a few blocks moves one pair, not the whole figure.
+ */
+function pairedSpeedup(one, many) {
+  const a = one.block_p50s_ms ?? [], b = many.block_p50s_ms ?? [];
+  const ratios = a.slice(0, b.length).map((v, i) => v / b[i]).filter(Number.isFinite).sort((x, y) => x - y);
+  if (!ratios.length) return {};
+  const n = ratios.length, median = n % 2 ? ratios[n >> 1] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+  return { paired_speedup: round2(median), pair_speedups: ratios.map(round2) };
+}
+
 function geometricMean(values) {
   const v = values.filter((x) => typeof x === 'number' && x > 0);
   return { value: v.length ? round2(Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length)) : undefined, models: v.length };

@@ -1,6 +1,6 @@
 // Child process: times every engine on every model at one thread count, round-robin (the starting
 // engine rotates each round, so machine noise lands on all alike), and sends one message per model.
-// Config: { threads, models: [{ name, path, saveWasm? }], iters, warmup, simd, quiet, engines? }
+// Config: { threads, models: [{ name, path, saveWasm? }], iters, scalingRuns?, warmup, simd, quiet, engines? }
 // (engines: only these, the others are left out of the result).
 import { childMain } from './children.mjs';
 import { ENGINES, TFJS_NO_THREADS, createEngine, enableSimdFlavour, importDist } from './engines.mjs';
@@ -74,7 +74,7 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
     }
   }
   const accelc = live.find((e) => e.name === 'accelc');
-  if (accelc && threads > 1) result.accelc_scaling = await scaling(accelc.handle, { modelPath: model.path, shapes, simd, feeds }, threads, config.iters, summarize);
+  if (accelc && threads > 1) result.accelc_scaling = await scaling(accelc.handle, { modelPath: model.path, shapes, simd, feeds }, threads, config.scalingRuns ?? config.iters, summarize);
   const reference = live.find((e) => e.name === 'ort_node')?.output;
   for (const e of live) {
     Object.assign(e.stats, summarize(e.times));

@@ -1,0 +1,45 @@
+// The benchmark report's thread-scaling figures (bench/lib/report.mjs, markdown.mjs): the pooled
+// p50 speedup, the median over adjacent block pairs, and their rows in the markdown table.
+
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../bench/lib/report.mjs';
+import { reportMarkdown } from '../../bench/lib/markdown.mjs';
+
+const side = (p50: number, blocks: number[]) => ({ p50_ms: p50, min_ms: Math.min(...blocks), block_p50s_ms: blocks });
+const engines = (p50: number) => ({ accelc: { p50_ms: p50, flops: 1e9, simd: 'plain' }, ort_web: { p50_ms: 2 * p50 }, tfjs: { error: 'x' }, ort_node: { p50_ms: p50 / 2 } });
+
+function report(one: number[], many: number[]) {
+  const header = { date: 'd', node: 'v20', cpu: 'c', cores: 2, load_avg: [0, 0, 0], threads: [1, 2], iters: 20, scaling_runs: 5 * one.length, warmup: 3, peak: undefined, rss_runs: 3, skipped: [] };
+  const timings = {
+    1: { results: { m: { engines: engines(20) } } },
+    2: { results: { m: { engines: engines(11), accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many) } } } },
+  };
+  return buildReport(header, ['m'], timings, {});
+}
+
+describe('bench report: thread scaling', () => {
+  it('takes the median of the adjacent block pairs, apart from the pooled p50s', () => {
+    // A slow stretch on three pairs: both sides slower together; the pairs still say 2x.
+    const r = report([20, 20, 36, 36, 36, 20, 20], [10, 10, 18, 18, 18, 10, 10]);
+    const s = r.models[0].by_threads[2].scaling;
+    expect(s.speedup).toBeCloseTo(20 / 11, 2);
+    expect(s.paired_speedup).toBe(2);
+    expect(s.pair_speedups).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(s.speedup_of_mins).toBe(2);
+  });
+
+  it('averages the middle two of an even number of pairs, and ignores an unpaired last block', () => {
+    const r = report([18, 20, 30, 40, 99], [10, 10, 10, 10]);
+    const s = r.models[0].by_threads[2].scaling;
+    expect(s.pair_speedups).toEqual([1.8, 2, 3, 4]);
+    expect(s.paired_speedup).toBe(2.5);
+  });
+
+  it('prints both figures and the pairs\' range in the markdown table', () => {
+    const md: string = reportMarkdown(report([18, 20, 30], [10, 10, 10]));
+    const row = md.split('\n').filter((l) => l.startsWith('| m | 2 |')).at(-1);
+    expect(row).toBeDefined();
+    expect(row).toContain('| **1.82** | **2.00** | 1.80-3.00 |');
+    expect(md).toContain('(15 runs each)');
+  });
+});
