@@ -156,7 +156,6 @@ async function measureQuietly(bench) {
   }
 }
 
-/** Speedup of a fixed busy loop split over 2 workers vs run on 1: what the machine offers now. */
 /** SIMD arithmetic of 2 workers at once against 1 (the roofline's register-only probe), best of 3 each. */
 async function simdSpeedup() {
   const bytes = flopsProbe(false), trips = 20_000_000;

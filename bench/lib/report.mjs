@@ -56,7 +56,6 @@ function peakFor(peak, flavour) {
   return flavour === 'relaxed' ? peak.relaxed_gflops ?? peak.plain_gflops : peak.plain_gflops;
 }
 
-/** { value, models } over the defined values; value undefined when there are none. */
 /**
  * The thread scaling of adjacent blocks: each 1-thread block over the N-thread block timed next to
  * it (their p50s), and the median of those ratios. The pooled p50s compare whatever the machine
@@ -71,6 +70,7 @@ function pairedSpeedup(one, many) {
   return { paired_speedup: round2(median), pair_speedups: ratios.map(round2) };
 }
 
+/** { value, models } over the defined values; value undefined when there are none. */
 function geometricMean(values) {
   const v = values.filter((x) => typeof x === 'number' && x > 0);
   return { value: v.length ? round2(Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length)) : undefined, models: v.length };

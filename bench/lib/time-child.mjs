@@ -86,7 +86,7 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
 
 /**
  * accelc's own thread scaling: its N-thread session and a 1-thread session of the same model in
- * this process, in alternating blocks of BLOCK runs, each block after one untimed run (so each
+ * this process, `runs` runs each, in alternating blocks of BLOCK runs, each block after one untimed run (so each
  * session runs from warm caches, as a service running one model does; run for run alternation
  * would make every run start with the other session's weights in the caches). Alternating keeps
  * load that comes and goes on the machine from landing on one of them only; the main table's
@@ -94,7 +94,7 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
  * the share of the machine's CPU time that other processes and the hypervisor (steal) took
  * during its blocks (cpu-share.mjs).
  */
-async function scaling(many, ctx, threads, iters, summarize) {
+async function scaling(many, ctx, threads, runs, summarize) {
   let one;
   try {
     one = await createEngine('accelc', { ...ctx, threads: 1 });
@@ -102,11 +102,11 @@ async function scaling(many, ctx, threads, iters, summarize) {
     return { error: String(e?.message ?? e).split('\n')[0] };
   }
   const times = { one: [], many: [] }, blocks = { one: [], many: [] }, shares = { one: [], many: [] };
-  for (let done = 0; done < iters; done += BLOCK) {
+  for (let done = 0; done < runs; done += BLOCK) {
     for (const [key, h] of done / BLOCK % 2 ? [['one', one], ['many', many]] : [['many', many], ['one', one]]) {
       await h.run();
       const mark = cpuMark(), block = [];
-      for (let k = 0; k < Math.min(BLOCK, iters - done); k++) {
+      for (let k = 0; k < Math.min(BLOCK, runs - done); k++) {
         const t = performance.now();
         await h.run();
         block.push(performance.now() - t);
