@@ -32,9 +32,9 @@ import type { FusedDepthwise } from '../passes/fuse-depthwise.js';
  * in passes/fuse-depthwise.ts, one-off builds fusing all 17 pairs): 16 KB (one row each) 0.96x of
  * the unfused kernels in all, 64 KB 0.87x, 128 KB 0.86x, 512 KB 0.86x.
  */
-export const BLOCK_BYTES = 16 * 1024;
+const BLOCK_BYTES = 16 * 1024;
 /** Fewest row blocks per image (so that the threads have blocks to share). */
-export const MIN_BLOCKS = 8;
+const MIN_BLOCKS = 8;
 
 export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: FusedDepthwise): LoweredKernel[] {
   const x = ctx.buf(node.inputs[0]);

@@ -25,7 +25,7 @@ import type { FoldedLayerNorm } from '../passes/fold-layernorm.js';
  * |mu| * r above which a row takes the centred form. The folded form's extra error grows with it: at
  * ~9 it measured 9e-7 relative against 4e-7 unfolded, at ~50 7e-6 against 4e-6 (test/passes/fold-layernorm.test.ts).
  */
-export const FAR = 16;
+const FAR = 16;
 
 /** Where a GEMM's A rows are: all of them as [rows, K], and the row of (batch, row in batch). */
 export interface ARows { rows(): Buf; row(b: Expr, i: Expr): Expr }

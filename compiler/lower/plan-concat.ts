@@ -29,18 +29,20 @@ export function planConcat(g: Graph): Map<string, ConcatSlot> {
     if (!out || out.const) continue;
     const axis = normAxis(n.attrs.axis as number, out.shape.length);
     let start = 0;
+    /** A value its producer can write straight into the Concat's output: read once, computed by a kernel of its own. */
+    const placeable = (name: string): boolean => {
+      const p = producer.get(name);
+      return uses.get(name) === 1 && !g.values.get(name)?.const && p !== undefined && !ALIAS_OPS.has(p.op) && !FOLDED_OPS.has(p.op)
+        && !mayBeView(g, p) && !g.outputs.includes(name) && !g.inputs.includes(name);
+    };
     for (const name of n.inputs) {
       const v = g.values.get(name)!;
       const p = producer.get(name);
-      const inPlace = uses.get(name) === 1 && !v.const && p !== undefined && !ALIAS_OPS.has(p.op) && !FOLDED_OPS.has(p.op)
-        && !mayBeView(g, p) && !g.outputs.includes(name) && !g.inputs.includes(name)
-        && !n.inputs.slice(n.inputs.indexOf(name) + 1).includes(name);
-      if (inPlace) slots.set(name, { concat: n.outputs[0], axis, start });
-      else if (p && uses.get(name) === 1 && !g.outputs.includes(name) && ALIAS_OPS.has(p.op) && p.op !== 'Dropout' && contiguousSlab(out.shape as number[], axis)) {
-        const y = p.inputs[0], q = producer.get(y);
-        const placeable = uses.get(y) === 1 && !g.values.get(y)?.const && q !== undefined && !ALIAS_OPS.has(q.op) && !FOLDED_OPS.has(q.op)
-          && !mayBeView(g, q) && !g.outputs.includes(y) && !g.inputs.includes(y) && !n.inputs.slice(n.inputs.indexOf(name) + 1).includes(name);
-        if (placeable) slots.set(y, { concat: n.outputs[0], axis, start, via: v.shape as number[] });
+      const once = !n.inputs.slice(n.inputs.indexOf(name) + 1).includes(name);
+      if (once && placeable(name)) slots.set(name, { concat: n.outputs[0], axis, start });
+      else if (once && p && uses.get(name) === 1 && !g.outputs.includes(name) && ALIAS_OPS.has(p.op) && p.op !== 'Dropout' && contiguousSlab(out.shape as number[], axis)) {
+        const y = p.inputs[0];
+        if (placeable(y)) slots.set(y, { concat: n.outputs[0], axis, start, via: v.shape as number[] });
       }
       start += v.shape[axis] as number;
     }

@@ -56,7 +56,7 @@ export function rowRegions(g: Geometry2d, N: number, H: number, W: number, part:
 }
 
 /** Output row oh of batch n, split into checked and unchecked column ranges as rowRegions does. */
-export function rowBody(g: Geometry2d, H: number, W: number, n: Expr, oh: Expr, part: RowPart): Stmt {
+function rowBody(g: Geometry2d, H: number, W: number, n: Expr, oh: Expr, part: RowPart): Stmt {
   const [r0, r1] = inside(g.oh, H, g.kh, g.sh, g.dh, g.pt);
   const [c0, c1] = inside(g.ow, W, g.kw, g.sw, g.dw, g.pl);
   const cols = (checkRows: boolean, lo: number, hi: number, checkCols: boolean): Stmt[] =>

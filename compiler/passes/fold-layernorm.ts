@@ -3,9 +3,10 @@
 //   LN(x) . W = (r * (x - mu) * gamma + beta) . W = r * (x . W' - mu * s) + t
 // with W' = diag(gamma) W, s[j] = sum_k W'[k, j] and t[j] = sum_k beta[k] W[k, j] computed at
 // compile time, mu and r = 1 / sqrt(var + eps) per row of x. The GEMM reads x itself; its kernel
-// first computes every row's mu and r (a stage over rows, lower/ops/gemm.ts), then runs the GEMM
-// with the normalization in its epilogue, before the epilogue already fused. No normalized copy of
-// x is written or read, and the LayerNorm needs no kernel of its own.
+// first computes every row's mu and r (a stage over rows, lower/gemm-lnfold.ts), then runs the GEMM
+// with the normalization applied to the accumulator (ComputeDef.finalize) before the epilogue
+// already fused; rows whose mean is far from their spread take a centred form there. No normalized
+// copy of x is written or read, and the LayerNorm needs no kernel of its own.
 // The GEMM node reads x and W' in place of LN(x) and W, records the fold in attrs[LNFOLD_KEY] and
 // appends s and t to its inputs (after the epilogue's and row op's operands).
 // Only when every reader of the LayerNorm's output is a Gemm (transA 0, constant B, alpha folded

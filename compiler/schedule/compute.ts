@@ -31,7 +31,8 @@ export interface ComputeDef {
   epilogue?: Expr;
   /**
    * Applied to the reduced value (ACC) first, its result kept in the accumulator for the epilogue:
-   * computed once however often the epilogue reads ACC (a GEMM's folded LayerNorm before a GELU).
+   * with a register tile (cache_write, as every GEMM has) computed once however often the epilogue
+   * reads ACC (a GEMM's folded LayerNorm before a GELU); without one it is substituted into each read.
    */
   finalize?: Expr;
 }

@@ -52,7 +52,8 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
  * with the LayerNorm of its A rows folded into it (passes/fold-layernorm.ts, gemm-lnfold.ts) if any.
  */
 function contraction(node: Node, ctx: LowerCtx, spec: GemmSpec, a: ARows): LoweredKernel[] {
-  const gemm = (s: GemmSpec) => (fusedRowOp(node) ? gemmRowsKernel(node, ctx, s) : gemmKernel(s));
+  const rowOp = fusedRowOp(node) !== undefined;
+  const gemm = (s: GemmSpec) => (rowOp ? gemmRowsKernel(node, ctx, s) : gemmKernel(s));
   const ln = foldedLayerNorm(node);
   return ln ? lnFoldKernels(node.name, ctx, spec, a, ln, gemm) : [gemm(spec)];
 }
