@@ -28,6 +28,8 @@ interface Case {
   lnIsOutput?: boolean;
   /** gamma computed at run time (Abs of an input) */
   liveGamma?: boolean;
+  /** the LayerNorm's epsilon attribute (1e-5, the default, when absent) */
+  epsilon?: number;
 }
 
 const N = 24;
@@ -39,7 +41,7 @@ function model(p: Case): ModelParts {
   const lead = tShape.slice(0, -1);
   const nodes: onnx.INodeProto[] = [
     ...(p.liveGamma ? [node('Abs', ['gin'], ['gamma2'], 'abs')] : []),
-    node('LayerNormalization', ['x', p.liveGamma ? 'gamma2' : 'gamma', 'beta'], ['n'], 'ln', [attr('axis', p.lnAxis ?? -1), fattr('epsilon', 1e-5)]),
+    node('LayerNormalization', ['x', p.liveGamma ? 'gamma2' : 'gamma', 'beta'], ['n'], 'ln', [attr('axis', p.lnAxis ?? -1), fattr('epsilon', p.epsilon ?? 1e-5)]),
     ...(p.perm ? [node('Transpose', ['n'], ['t'], 'transpose', [attr('perm', p.perm)])] : []),
   ];
   const outputs: onnx.IValueInfoProto[] = [];
@@ -77,13 +79,14 @@ const folded = (p: Case) => graphOf(p).nodes.filter((n) => foldedLayerNorm(n)).l
 
 describe('LayerNorm folded into the GEMMs reading it', () => {
   it('removes the LayerNorm: each MatMul reads x and its own scaled weights, and records the fold with its constants', () => {
-    const g = graphOf({ x: [1, 20, 16], readers: ['matmul', 'matmul'] });
+    const epsilon = Math.fround(3e-4);   // not the default, so the fold must carry the attribute's value
+    const g = graphOf({ x: [1, 20, 16], readers: ['matmul', 'matmul'], epsilon });
     expect(g.nodes.map((n) => n.op)).toEqual(['MatMul', 'MatMul']);
     for (const n of g.nodes) {
       expect(n.inputs[0]).toBe('x');
       const f = foldedLayerNorm(n)!;
       expect(f).toMatchObject({ node: 'ln' });
-      expect(f.epsilon).toBeCloseTo(1e-5);
+      expect(f.epsilon).toBeCloseTo(epsilon, 10);
       expect(n.inputs.slice(2)).toEqual([f.colsum, f.shift]);
       expect(g.values.get(n.inputs[1])!.const).toBeDefined();
     }
@@ -127,6 +130,7 @@ describe('LayerNorm folded into the GEMMs reading it', () => {
     ['rows whose mean (300) is 500 times their spread, and a Softmax row op', { x: [2, 12, 24], readers: ['softmax'] }, 300],
     ['three of 197 rows far from zero (the whole GEMM centred), the rest not', { x: [1, 197, 64], perm: [1, 0, 2], readers: ['gelu'] }, 300, 3],
     ['a mean of 5 times the spread (under the threshold: the folded form)', { x: [1, 40, 64], readers: ['matmul'] }, 3],
+    ['an epsilon of 0.25 (far from the default, near the rows\' variance)', { x: [1, 37, 32], readers: ['matmul'], epsilon: 0.25 }, 0],
   ];
   for (const [name, p, offset, rows] of cases) {
     it(`${name}: matches onnxruntime-node at 1 and 2 threads, no LayerNorm kernel`, async () => {
