@@ -42,16 +42,16 @@ function reportMarkdown(r) {
   if (scaled.length) {
     const machine = typeof r.machine_speedup_before === 'number' ? ` The machine itself (a JavaScript busy loop on 2 workers against 1, best of 3) gave ${f(r.machine_speedup_before)}x before the timings and ${f(r.machine_speedup_after)}x after.` : '';
     lines.push('', `Thread scaling: accelc's 1-thread and N-thread sessions of each model in one process, timed in alternating blocks of 5 runs (${r.scaling_runs ?? r.iters} runs each), each block after an untimed run (p50 and min in ms).${machine}`, '',
-      '| model | threads | accelc 1T | accelc | speedup | paired | pairs | min 1T | min | speedup of mins | block p50s 1T | block p50s | others / steal 1T | others / steal |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      '| model | threads | accelc 1T | accelc | speedup | paired | pairs | machine | of machine | min 1T | min | speedup of mins | block p50s 1T | block p50s | others / steal 1T | others / steal |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const m of r.models) {
       for (const t of scaled) {
         const s = m.by_threads[t].scaling;
-        if (s) lines.push(`| ${m.model} | ${t} | ${f(s.one_thread.p50_ms)} | ${f(s.many_threads.p50_ms)} | **${f(s.speedup)}** | **${f(s.paired_speedup)}** | ${span(s.pair_speedups)} | ${f(s.one_thread.min_ms)} | ${f(s.many_threads.min_ms)} | ${f(s.speedup_of_mins)} | ` +
+        if (s) lines.push(`| ${m.model} | ${t} | ${f(s.one_thread.p50_ms)} | ${f(s.many_threads.p50_ms)} | **${f(s.speedup)}** | **${f(s.paired_speedup)}** | ${span(s.pair_speedups)} | ${f(s.machine_speedup)} | ${pct(s.of_machine)} | ${f(s.one_thread.min_ms)} | ${f(s.many_threads.min_ms)} | ${f(s.speedup_of_mins)} | ` +
           `${span(s.one_thread.block_p50s_ms)} | ${span(s.many_threads.block_p50s_ms)} | ${shares(s.one_thread.cpu)} | ${shares(s.many_threads.cpu)} |`);
       }
     }
-    lines.push('', 'Speedup: the p50 of all 1-thread runs over the p50 of all N-thread runs. Paired: the median, over adjacent pairs of blocks, of the 1-thread block\'s p50 over the N-thread block\'s; pairs: the range of those ratios. Block p50s: the range of the blocks\' own p50s. Others / steal: the share of the machine\'s CPU time that other processes took, and the hypervisor (steal), during that side\'s blocks (/proc/stat less this process; bench/lib/cpu-share.mjs). Another virtual machine on the same physical cores or caches shows in neither, only in the timings.');
+    lines.push('', 'Speedup: the p50 of all 1-thread runs over the p50 of all N-thread runs. Paired: the median, over adjacent pairs of blocks, of the 1-thread block\'s p50 over the N-thread block\'s; pairs: the range of those ratios. Machine: the median, over the same rounds, of the machine\'s own speedup on N workers for code that needs no synchronisation (the SIMD peak loop, sampled before each block; bench/lib/parallel-control.mjs); of machine: the median over rounds of the paired speedup over that round\'s machine speedup. Block p50s: the range of the blocks\' own p50s. Others / steal: the share of the machine\'s CPU time that other processes took, and the hypervisor (steal), during that side\'s blocks (/proc/stat less this process; bench/lib/cpu-share.mjs). Another virtual machine on the same physical cores or caches shows in neither, only in the timings.');
   }
   const list = (get, format) => ENGINES.map((e) => format(get(e))).join(' / ');
   lines.push(

@@ -23,7 +23,10 @@ function buildReport(header, modelNames, timings, rss) {
     for (const t of threadCounts.slice(1)) {
       const s = timings[t]?.results?.[name]?.accelc_scaling, one = s?.one_thread, many = s?.many_threads;
       if (one?.p50_ms && many?.p50_ms) {
-        row.by_threads[t].scaling = { one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), ...pairedSpeedup(one, many), speedup_of_mins: round2(one.min_ms / many.min_ms) };
+        row.by_threads[t].scaling = {
+          one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), ...pairedSpeedup(one, many),
+          speedup_of_mins: round2(one.min_ms / many.min_ms), ...againstMachine(one, many, s.machine_round_speedups),
+        };
       }
     }
     const accelc = row.by_threads[threadCounts[0]].engines.accelc;
@@ -63,11 +66,31 @@ function peakFor(peak, flavour) {
  * the moment, so a slow stretch that lands on a few blocks moves one pair, not the whole figure.
  */
 function pairedSpeedup(one, many) {
-  const a = one.block_p50s_ms ?? [], b = many.block_p50s_ms ?? [];
-  const ratios = a.slice(0, b.length).map((v, i) => v / b[i]).filter(Number.isFinite).sort((x, y) => x - y);
+  const ratios = pairRatios(one, many).filter(Number.isFinite).sort((x, y) => x - y);
   if (!ratios.length) return {};
-  const n = ratios.length, median = n % 2 ? ratios[n >> 1] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
-  return { paired_speedup: round2(median), pair_speedups: ratios.map(round2) };
+  return { paired_speedup: round2(median(ratios)), pair_speedups: ratios.map(round2) };
+}
+
+/**
+ * What the machine gave perfectly parallel code in the same rounds (parallel-control.mjs), and
+ * accelc's share of it: the median over rounds of (the round's paired speedup / the machine's
+ * speedup in that round). A share near 1 says the code scales as far as the machine lets any code.
+ */
+function againstMachine(one, many, machine) {
+  const shares = pairRatios(one, many).map((r, i) => r / machine?.[i]).filter(Number.isFinite);
+  if (!shares.length) return {};
+  return { machine_speedup: round2(median(machine)), machine_speedups: [...machine].sort((x, y) => x - y), of_machine: round2(median(shares)) };
+}
+
+/** Round i's 1-thread block p50 over its N-thread block p50, in round order (NaN where one is missing). */
+function pairRatios(one, many) {
+  const a = one.block_p50s_ms ?? [], b = many.block_p50s_ms ?? [];
+  return a.slice(0, b.length).map((v, i) => v / b[i]);
+}
+
+function median(values) {
+  const v = [...values].sort((x, y) => x - y), n = v.length;
+  return n % 2 ? v[n >> 1] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /** { value, models } over the defined values; value undefined when there are none. */

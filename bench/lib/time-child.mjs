@@ -5,6 +5,7 @@
 import { childMain } from './children.mjs';
 import { ENGINES, TFJS_NO_THREADS, createEngine, enableSimdFlavour, importDist } from './engines.mjs';
 import { cpuMark, cpuShare } from './cpu-share.mjs';
+import { parallelControl } from './parallel-control.mjs';
 
 // accelc's loader sets process-wide V8 flags (no Liftoff, eager compilation) when it loads its
 // first module, so the other engines are created first: their modules compile with V8's default
@@ -92,18 +93,25 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
  * load that comes and goes on the machine from landing on one of them only; the main table's
  * 1-thread column ran in another child, minutes apart. Each side also reports its blocks' p50s and
  * the share of the machine's CPU time that other processes and the hypervisor (steal) took
- * during its blocks (cpu-share.mjs).
+ * during its blocks (cpu-share.mjs). Before each block, a sample of the machine's own N-worker
+ * speedup on perfectly parallel SIMD code (parallel-control.mjs); each round (a block of each
+ * side) reports the mean of its two samples, so each pair of blocks can be set against what the
+ * machine gave in the same stretch.
  */
 async function scaling(many, ctx, threads, runs, summarize) {
-  let one;
+  let one, control;
   try {
     one = await createEngine('accelc', { ...ctx, threads: 1 });
+    control = await parallelControl(threads);
   } catch (e) {
+    await one?.release();
     return { error: String(e?.message ?? e).split('\n')[0] };
   }
-  const times = { one: [], many: [] }, blocks = { one: [], many: [] }, shares = { one: [], many: [] };
+  const times = { one: [], many: [] }, blocks = { one: [], many: [] }, shares = { one: [], many: [] }, machine = [];
   for (let done = 0; done < runs; done += BLOCK) {
+    const samples = [];
     for (const [key, h] of done / BLOCK % 2 ? [['one', one], ['many', many]] : [['many', many], ['one', one]]) {
+      samples.push(await control.sample());
       await h.run();
       const mark = cpuMark(), block = [];
       for (let k = 0; k < Math.min(BLOCK, runs - done); k++) {
@@ -115,10 +123,11 @@ async function scaling(many, ctx, threads, runs, summarize) {
       blocks[key].push(summarize(block).p50_ms);
       shares[key].push(cpuShare(mark, cpuMark()));
     }
+    machine.push(Math.round(samples.reduce((a, b) => a + b, 0) / samples.length * 100) / 100);
   }
-  await one.release();
+  await Promise.all([one.release(), control.close()]);
   const side = (key) => ({ ...summarize(times[key]), block_p50s_ms: blocks[key].map((v) => Math.round(v * 100) / 100), cpu: totalShare(shares[key]) });
-  return { threads, one_thread: side('one'), many_threads: side('many') };
+  return { threads, one_thread: side('one'), many_threads: side('many'), machine_round_speedups: machine };
 }
 
 /** The blocks' CPU shares (cpu-share.mjs) weighted by their length; undefined without /proc/stat. */

@@ -1,5 +1,6 @@
 // The benchmark report's thread-scaling figures (bench/lib/report.mjs, markdown.mjs): the pooled
-// p50 speedup, the median over adjacent block pairs, and their rows in the markdown table.
+// p50 speedup, the median over adjacent block pairs, the share of the machine's own speedup in the
+// same rounds, and their rows in the markdown table.
 
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../bench/lib/report.mjs';
@@ -8,11 +9,11 @@ import { reportMarkdown } from '../../bench/lib/markdown.mjs';
 const side = (p50: number, blocks: number[]) => ({ p50_ms: p50, min_ms: Math.min(...blocks), block_p50s_ms: blocks });
 const engines = (p50: number) => ({ accelc: { p50_ms: p50, flops: 1e9, simd: 'plain' }, ort_web: { p50_ms: 2 * p50 }, tfjs: { error: 'x' }, ort_node: { p50_ms: p50 / 2 } });
 
-function report(one: number[], many: number[]) {
+function report(one: number[], many: number[], machine?: number[]) {
   const header = { date: 'd', node: 'v20', cpu: 'c', cores: 2, load_avg: [0, 0, 0], threads: [1, 2], iters: 20, scaling_runs: 5 * one.length, warmup: 3, peak: undefined, rss_runs: 3, skipped: [] };
   const timings = {
     1: { results: { m: { engines: engines(20) } } },
-    2: { results: { m: { engines: engines(11), accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many) } } } },
+    2: { results: { m: { engines: engines(11), accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: machine } } } },
   };
   return buildReport(header, ['m'], timings, {});
 }
@@ -35,11 +36,25 @@ describe('bench report: thread scaling', () => {
     expect(s.paired_speedup).toBe(2.5);
   });
 
-  it('prints both figures and the pairs\' range in the markdown table', () => {
-    const md: string = reportMarkdown(report([18, 20, 30], [10, 10, 10]));
+  it('sets each round\'s pair against the machine\'s speedup in that round, not against the pooled machine figure', () => {
+    // Rounds where the machine gave one core (1.0) and the code 1.0x; rounds where it gave 2 and the code 1.9x.
+    const r = report([10, 19, 10, 19, 19], [10, 10, 10, 10, 10], [1, 2, 1, 2, 2]);
+    const s = r.models[0].by_threads[2].scaling;
+    expect(s.machine_speedup).toBe(2);
+    expect(s.machine_speedups).toEqual([1, 1, 2, 2, 2]);
+    expect(s.of_machine).toBe(0.95);   // shares 1, 0.95, 1, 0.95, 0.95: median 0.95 (pooled 1.9 / 2 would agree only by chance)
+    // Round by round: shares 1.9 / 2, 1 / 1, 1.9 / 1.5 = 0.95, 1, 1.27: median 1. Pairing the sorted
+    // ratios with the rounds, or pooling (1.9 / 1.5), would say 1.27.
+    const byRound = report([19, 10, 19], [10, 10, 10], [2, 1, 1.5]).models[0].by_threads[2].scaling;
+    expect(byRound.of_machine).toBe(1);
+    expect(report([10, 19], [10, 10]).models[0].by_threads[2].scaling.of_machine).toBeUndefined();
+  });
+
+  it('prints the figures, the pairs\' range and the machine\'s in the markdown table', () => {
+    const md: string = reportMarkdown(report([18, 20, 30], [10, 10, 10], [1.9, 2, 1.5]));
     const row = md.split('\n').filter((l) => l.startsWith('| m | 2 |')).at(-1);
     expect(row).toBeDefined();
-    expect(row).toContain('| **1.82** | **2.00** | 1.80-3.00 |');
+    expect(row).toContain('| **1.82** | **2.00** | 1.80-3.00 | 1.90 | 100% |');
     expect(md).toContain('(15 runs each)');
   });
 });
