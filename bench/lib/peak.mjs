@@ -8,7 +8,7 @@ import binaryen from 'binaryen';
 import os from 'node:os';
 import v8 from 'node:v8';
 
-export { measurePeak, peakMarkdown, flopsProbe, CHAINS };
+export { measurePeak, peakMarkdown, flopsProbe, bandwidthProbe, CHAINS };
 
 const CHAINS = 10;
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';

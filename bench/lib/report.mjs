@@ -72,14 +72,19 @@ function pairedSpeedup(one, many) {
 }
 
 /**
- * What the machine gave perfectly parallel code in the same rounds (parallel-control.mjs), and
- * accelc's share of it: the median over rounds of (the round's paired speedup / the machine's
- * speedup in that round). A share near 1 says the code scales as far as the machine lets any code.
+ * What the machine gave code that needs no synchronisation in the same rounds
+ * (parallel-control.mjs: SIMD arithmetic, L3 reads), and accelc's share of the arithmetic figure:
+ * the median over rounds of (the round's paired speedup / the machine's SIMD speedup in that round).
+ * A share near 1 says the code scales as far as the machine lets any code.
  */
 function againstMachine(one, many, machine) {
-  const shares = pairRatios(one, many).map((r, i) => r / machine?.[i]).filter(Number.isFinite);
+  const simd = (machine ?? []).map((m) => m.simd), l3 = (machine ?? []).map((m) => m.l3);
+  const shares = pairRatios(one, many).map((r, i) => r / simd[i]).filter(Number.isFinite);
   if (!shares.length) return {};
-  return { machine_speedup: round2(median(machine)), machine_speedups: [...machine].sort((x, y) => x - y), of_machine: round2(median(shares)) };
+  return {
+    machine_speedup: round2(median(simd)), machine_speedups: [...simd].sort((x, y) => x - y),
+    machine_l3_speedup: round2(median(l3)), of_machine: round2(median(shares)),
+  };
 }
 
 /** Round i's 1-thread block p50 over its N-thread block p50, in round order (NaN where one is missing). */

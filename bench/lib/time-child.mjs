@@ -94,9 +94,9 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
  * 1-thread column ran in another child, minutes apart. Each side also reports its blocks' p50s and
  * the share of the machine's CPU time that other processes and the hypervisor (steal) took
  * during its blocks (cpu-share.mjs). Before each block, a sample of the machine's own N-worker
- * speedup on perfectly parallel SIMD code (parallel-control.mjs); each round (a block of each
- * side) reports the mean of its two samples, so each pair of blocks can be set against what the
- * machine gave in the same stretch.
+ * speedups on code that needs no synchronisation, SIMD arithmetic and L3 reads
+ * (parallel-control.mjs); each round (a block of each side) reports the means of its two samples,
+ * so each pair of blocks can be set against what the machine gave in the same stretch.
  */
 async function scaling(many, ctx, threads, runs, summarize) {
   let one, control;
@@ -123,7 +123,8 @@ async function scaling(many, ctx, threads, runs, summarize) {
       blocks[key].push(summarize(block).p50_ms);
       shares[key].push(cpuShare(mark, cpuMark()));
     }
-    machine.push(Math.round(samples.reduce((a, b) => a + b, 0) / samples.length * 100) / 100);
+    const mean = (k) => Math.round(samples.reduce((a, x) => a + x[k], 0) / samples.length * 100) / 100;
+    machine.push({ simd: mean('simd'), l3: mean('l3') });
   }
   await Promise.all([one.release(), control.close()]);
   const side = (key) => ({ ...summarize(times[key]), block_p50s_ms: blocks[key].map((v) => Math.round(v * 100) / 100), cpu: totalShare(shares[key]) });
