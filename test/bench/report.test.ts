@@ -12,11 +12,11 @@ const engines = (p50: number) => ({ accelc: { p50_ms: p50, flops: 1e9, simd: 'pl
 /** Rounds' machine samples: the SIMD figures given, L3 reads 0.5 below each. */
 const machine = (simd: number[]) => simd.map((v) => ({ simd: v, l3: v - 0.5 }));
 
-function report(one: number[], many: number[], machine?: { simd: number; l3: number }[]) {
+function report(one: number[], many: number[], rounds?: { simd: number; l3: number }[]) {
   const header = { date: 'd', node: 'v20', cpu: 'c', cores: 2, load_avg: [0, 0, 0], threads: [1, 2], iters: 20, scaling_runs: 5 * one.length, warmup: 3, peak: undefined, rss_runs: 3, skipped: [] };
   const timings = {
     1: { results: { m: { engines: engines(20) } } },
-    2: { results: { m: { engines: engines(11), accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: machine } } } },
+    2: { results: { m: { engines: engines(11), accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: rounds } } } },
   };
   return buildReport(header, ['m'], timings, {});
 }
