@@ -15,7 +15,7 @@
 // blocks per image for the threads; at least one.
 
 import type { Node } from '../ir/graph.js';
-import { add, bin, c, load, loop, mul, seq, v } from '../ir/loop.js';
+import { add, c, load, loop, mul, seq, v } from '../ir/loop.js';
 import { AccelcError } from '../errors.js';
 import type { LowerCtx, LoweredKernel } from './context.js';
 import { geometry2d } from './conv-geometry.js';
@@ -23,6 +23,7 @@ import { epilogueOf } from './epilogue.js';
 import { columnTile, gemmKernel, packColumnPanels, DEFAULT_TILE } from './gemm-stage.js';
 import { windowNhwcRows } from './window-nhwc.js';
 import { blockRows } from './dw-pw.js';
+import { rowBlocks } from './row-blocks.js';
 import { depthwiseTaps, gemmWeights } from './nhwc-weights.js';
 import type { FusedDepthwise } from '../passes/fuse-depthwise.js';
 
@@ -47,11 +48,8 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
   const g = geometry2d(dwNode, H, W, [KH, KW]);
   const out = ctx.buf(node.outputs[0]);
   const M = out.shape[3], P = g.oh * g.ow;
-  const R = blockRows(C, g.oh, g.ow, BLOCK_BYTES, MIN_BLOCKS), blocks = Math.ceil(g.oh / R);
-  const t = v('blk');
-  const n = N === 1 ? c(0) : bin('div', t, c(blocks));
-  const block = N === 1 ? t : bin('rem', t, c(blocks));
-  const base = g.oh % R === 0 ? mul(block, c(R)) : bin('min', mul(block, c(R)), c(g.oh - R));
+  const R = blockRows(C, g.oh, g.ow, BLOCK_BYTES, MIN_BLOCKS);
+  const blocks = rowBlocks(g.oh, R, N, 'blk'), { n, base } = blocks;
 
   // the depthwise taps as vectors over channels [KH, KW, C], as conv-nhwc.ts lays them out
   const wt = ctx.weight(`${dw.node}.wtaps`, 'f32', [KH, KW, C], depthwiseTaps(wdData, C, KH, KW));
@@ -61,13 +59,12 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
     name: dw.node, out: rows, x, g, reduce: 'sum', pad: 0,
     term: (value, ch) => mul(load(wt.name, [v('kh'), v('kw'), ch]), value),
     epilogue: (acc, idx) => epilogueOf(dwNode, ctx, bd ? add(acc, load(bd.name, [idx[3]])) : acc, idx),
-    store: (_n, _oh, ow, ch) => [v('wr'), ow, ch],
   }, n, base, R);
 
   // B[k][m] = W_pw[m, k], packed into the GEMM's column panels (conv-nhwc.ts's 1x1 path)
   const b = gemmWeights(wData, M, C, 1, 1);
   const tile = DEFAULT_TILE;
-  const tn = columnTile(R * g.ow, M, tile);
+  const tn = columnTile(M, tile);
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), C, tn], packColumnPanels(b, C, M, tn, false, 1));
   const bias = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const rowBase = mul(base, c(g.ow));
@@ -79,6 +76,6 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
     b: (_b, k, _j, jo, jt) => load(wp.name, [jo, k, jt]),
     epilogue: (acc, _b, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [j])) : acc, [n, add(rowBase, i), j], [N, P, M]),
   });
-  const body = loop('blk', N * blocks, seq(depthwise, pointwise.body), 'parallel');
+  const body = loop('blk', N * blocks.blocks, seq(depthwise, pointwise.body), 'parallel');
   return [{ name: node.name, body, flops: 2 * N * P * C * (M + KH * KW) }];
 }

@@ -14,12 +14,13 @@
 
 import type { Node } from '../ir/graph.js';
 import type { Stmt } from '../ir/loop.js';
-import { add, bin, c, load, loop, mul, seq, v } from '../ir/loop.js';
+import { add, c, load, loop, mul, seq, v } from '../ir/loop.js';
 import type { LowerCtx, LoweredKernel } from './context.js';
 import { geometry2d } from './conv-geometry.js';
 import { epilogueOf } from './epilogue.js';
 import { gemmKernel, gemmTileFor, packRowBlocks, DEFAULT_TILE } from './gemm-stage.js';
 import { windowNest } from './window-nest.js';
+import { rowBlocks } from './row-blocks.js';
 import type { FusedDepthwise } from '../passes/fuse-depthwise.js';
 
 /** Most bytes of depthwise rows per block (the scratch). */
@@ -42,16 +43,12 @@ export function lowerDepthwisePointwise(node: Node, ctx: LowerCtx, dw: FusedDept
   const g = geometry2d(dwNode, H, W, [wd.shape[2], wd.shape[3]]);
   const out = ctx.buf(node.outputs[0]);
   const M = out.shape[1], P = g.oh * g.ow;
-  const R = blockRows(C, g.oh, g.ow), blocks = Math.ceil(g.oh / R);
-  const blockVar = 'blk', t = v(blockVar);
-  const n = N === 1 ? c(0) : bin('div', t, c(blocks));
-  const block = N === 1 ? t : bin('rem', t, c(blocks));
-  const bases = Array.from({ length: blocks }, (_, b) => Math.min(b * R, g.oh - R));
-  const base = g.oh % R === 0 ? mul(block, c(R)) : bin('min', mul(block, c(R)), c(g.oh - R));
+  const R = blockRows(C, g.oh, g.ow);
+  const blocks = rowBlocks(g.oh, R, N, 'blk'), { n, base } = blocks;
 
   const rows = ctx.scratch(`${node.name}.dw`, 'f32', [1, C, R, g.ow]);
   const depthwise = windowNest({
-    name: dw.node, out: rows, x, g, reduce: 'sum', pad: 0, rows: { block, bases, count: R, n },
+    name: dw.node, out: rows, x, g, reduce: 'sum', pad: 0, rows: blocks,
     channel: (co) => co,
     term: (value, co) => mul(load(wd.name, [co, c(0), v('kh'), v('kw')]), value),
     epilogue: (acc, idx) => epilogueOf(dwNode, ctx, bd ? add(acc, load(bd.name, [idx[1]])) : acc, idx),
@@ -70,7 +67,7 @@ export function lowerDepthwisePointwise(node: Node, ctx: LowerCtx, dw: FusedDept
     b: (_b, k, j) => load(src.name, [k, j]),
     epilogue: (acc, _b, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [i])) : acc, [n, i, add(colBase, j)], [N, M, P]),
   });
-  const body: Stmt = loop(blockVar, N * blocks, seq(depthwise, pointwise.body), 'parallel');
+  const body: Stmt = loop('blk', N * blocks.blocks, seq(depthwise, pointwise.body), 'parallel');
   const flops = 2 * N * P * C * (M + g.kh * g.kw);
   return [{ name: node.name, body, flops }];
 }

@@ -17,7 +17,7 @@ import type { LowerCtx, LoweredKernel } from './context.js';
 import type { GemmSpec } from './gemm-stage.js';
 import { rowStats } from './ops/layernorm.js';
 import { ROW_TILE } from './row-reduce.js';
-import { mergeOuterLoops } from './merge-loops.js';
+import { mergeOuterLoops, sameLoopHeader } from './merge-loops.js';
 import { lowerStage } from '../schedule/lower-stage.js';
 import type { FoldedLayerNorm } from '../passes/fold-layernorm.js';
 
@@ -71,7 +71,6 @@ export function lnFoldKernels(name: string, ctx: LowerCtx, spec: GemmSpec, a: AR
  * body chosen by `cond`: the serial loops around it (a batch loop of extent 1) are walked through.
  */
 function branchTiles(a: Stmt, b: Stmt, cond: Expr): Stmt {
-  const same = a.k === 'for' && b.k === 'for' && a.v === b.v && a.kind === b.kind && JSON.stringify([a.min, a.extent]) === JSON.stringify([b.min, b.extent]);
-  if (!same || a.k !== 'for' || b.k !== 'for') throw new Error('internal: the two forms of a LayerNorm-folded GEMM do not share their loops');
+  if (!sameLoopHeader(a, b) || a.k !== 'for' || b.k !== 'for') throw new Error('internal: the two forms of a LayerNorm-folded GEMM do not share their loops');
   return { ...a, body: a.kind === 'parallel' ? { k: 'if', cond, then: a.body, else: b.body } : branchTiles(a.body, b.body, cond) };
 }

@@ -14,10 +14,11 @@
 
 import type { Node } from '../ir/graph.js';
 import type { Expr, Stmt } from '../ir/loop.js';
-import { add, bin, c, load, loop, mul, seq, v } from '../ir/loop.js';
+import { add, c, load, loop, seq, v } from '../ir/loop.js';
 import type { LowerCtx, LoweredKernel } from './context.js';
 import { gemmKernel, type GemmSpec } from './gemm-stage.js';
 import { ROW_TILE } from './row-reduce.js';
+import { rowBlocks } from './row-blocks.js';
 import { layerNormRows } from './ops/layernorm.js';
 import { exactTiles, softmaxRows } from './ops/softmax.js';
 import { rowOpChain } from '../passes/fuse-row-ops.js';
@@ -45,11 +46,8 @@ export function blockRows(M: number): number {
 /** The GEMM of `spec` with the row ops `node` carries (passes/fuse-row-ops.ts) applied to its rows. */
 export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec): LoweredKernel {
   const { M, N } = spec;
-  const R = blockRows(M), blocks = Math.ceil(M / R);
-  const t = v(BLOCK_VAR);
-  const bi = spec.batch > 1 ? bin('div', t, c(blocks)) : c(0);
-  const block = spec.batch > 1 ? bin('rem', t, c(blocks)) : t;
-  const base = M % R === 0 ? mul(block, c(R)) : bin('min', mul(block, c(R)), c(M - R));
+  const R = blockRows(M);
+  const blocks = rowBlocks(M, R, spec.batch, BLOCK_VAR), { n: bi, base } = blocks;
   const rows = ctx.scratch(`${node.name}.rows`, 'f32', [1, R, N]);
   const { epilogue, finalize } = spec;
   const gemm = gemmKernel({
@@ -84,7 +82,7 @@ export function gemmRowsKernel(node: Node, ctx: LowerCtx, spec: GemmSpec): Lower
         max: scratch(name('max'), [R]), sum: scratch(name('sum'), [R]), part, parallel: false,
       });
   });
-  const body = loop(BLOCK_VAR, spec.batch * blocks, seq(gemm.body, ...stages), 'parallel');
+  const body = loop(BLOCK_VAR, spec.batch * blocks.blocks, seq(gemm.body, ...stages), 'parallel');
   const rowFlops = chain.reduce((acc, op) => acc + (op.op === 'Softmax' ? 5 : 8), 0) * spec.batch * M * N;
   return { name: node.name, body, flops: gemm.flops / R * M * spec.batch + rowFlops };
 }

@@ -75,8 +75,8 @@ export function packRowBlocks(w: Float32Array, M: number, K: number, mr: number)
 }
 
 /** The GEMM's column tile width for these sizes and tile (its B panels are this wide). */
-export function columnTile(M: number, N: number, tile?: GemmTile): number {
-  const { nr } = gemmTileFor({ M, N, tile });
+export function columnTile(N: number, tile?: GemmTile): number {
+  const { nr } = gemmTileFor({ M: 1, N, tile });
   return N >= LANES ? nr * LANES : N;
 }
 

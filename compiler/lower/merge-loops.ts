@@ -12,8 +12,12 @@ import { seq } from '../ir/loop.js';
 export function mergeOuterLoops(stmts: Stmt[]): Stmt {
   if (stmts.length === 1) return stmts[0];
   const [first] = stmts;
-  const sameHeader = first.k === 'for' && stmts.every((s) => s.k === 'for' && s.v === first.v && s.kind === first.kind
-    && JSON.stringify(s.min) === JSON.stringify(first.min) && JSON.stringify(s.extent) === JSON.stringify(first.extent));
-  if (!sameHeader || first.k !== 'for') return seq(...stmts);
+  if (first.k !== 'for' || !stmts.every((s) => sameLoopHeader(first, s))) return seq(...stmts);
   return { ...first, body: mergeOuterLoops(stmts.map((s) => (s as Extract<Stmt, { k: 'for' }>).body)) };
+}
+
+/** Both are loops over the same variable, kind and range. */
+export function sameLoopHeader(a: Stmt, b: Stmt): boolean {
+  return a.k === 'for' && b.k === 'for' && a.v === b.v && a.kind === b.kind
+    && JSON.stringify(a.min) === JSON.stringify(b.min) && JSON.stringify(a.extent) === JSON.stringify(b.extent);
 }

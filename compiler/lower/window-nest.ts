@@ -13,6 +13,7 @@ import type { Geometry2d } from './conv-geometry.js';
 import { LANES } from './default-schedules.js';
 import { mergeOuterLoops } from './merge-loops.js';
 import { substituteStmt } from '../ir/traverse.js';
+import type { RowBlocks } from './row-blocks.js';
 
 export interface WindowSpec {
   name: string;
@@ -29,12 +30,12 @@ export interface WindowSpec {
   epilogue?(acc: Expr, idx: Expr[]): Expr;
   pad: number;
   /**
-   * Compute only `count` output rows of block `block` (an expression of enclosing loops), which
-   * starts at output row bases[block], for batch `n`, storing them at rows 0..count of `out`
+   * Compute only the `count` output rows of one row block (row-blocks.ts; its expressions are of
+   * the enclosing loop), for its batch item `n`, storing them at rows 0..count of `out`
    * ([1, C, count, OW]), in serial loops: the inner stage of a kernel whose own loop hands out
    * row blocks (dw-pw.ts).
    */
-  rows?: { block: Expr; bases: number[]; count: number; n: Expr };
+  rows?: RowBlocks;
 }
 
 /** rowsInside: a checked region whose rows are known to read inside the input (only columns checked). */
@@ -107,21 +108,12 @@ export function windowNest(spec: WindowSpec): Stmt {
   return variants.reduceRight<Stmt | undefined>((rest, w) => (rest ? { k: 'if', cond: bin('le', block, c(w.hi)), then: variant(w), else: rest } : variant(w)), undefined)!;
 }
 
-/** The first output row of a row block: bases[block], as an expression. */
-function rowBase({ block, bases, count }: { block: Expr; bases: number[]; count: number }): Expr {
-  const last = bases.length - 1;
-  const even = bases.every((b, i) => b === i * count);
-  if (even) return mul(block, c(count));
-  // evenly spaced but for a last block shifted inwards
-  return bin('min', mul(block, c(count)), c(bases[last]));
-}
-
 function regionStage(spec: WindowSpec, r: Region, k: number, unclampedCols: boolean): Stmt {
   const { g, x, out } = spec;
   const [N, C] = out.shape, H = x.shape[2], W = x.shape[3];
   const n = spec.rows?.n ?? v('n'), co = v('co');
   const row = add(v('r'), c(r.oh0)), ow = add(v('q'), c(r.ow0));
-  const oh = spec.rows ? add(rowBase(spec.rows), row) : row;
+  const oh = spec.rows ? add(spec.rows.base, row) : row;
   const y = add(sub(mul(oh, c(g.sh)), c(g.pt)), mul(v('kh'), c(g.dh)));
   const xx = add(sub(mul(ow, c(g.sw)), c(g.pl)), mul(v('kw'), c(g.dw)));
   const ch = spec.channel(co);
@@ -157,7 +149,7 @@ function regionStage(spec: WindowSpec, r: Region, k: number, unclampedCols: bool
   if (g.kh * g.kw <= 25) s.push({ p: 'unroll', axis: 'kh' }, { p: 'unroll', axis: 'kw' });
   if (!spec.rows) s.push({ p: 'parallel', axis: 'co' });
   const stmt = lowerStage(def, s);
-  return spec.rows ? absoluteRows(stmt, rowBase(spec.rows)) : stmt;
+  return spec.rows ? absoluteRows(stmt, spec.rows.base) : stmt;
 }
 
 /**

@@ -31,8 +31,6 @@ export interface NhwcWindowSpec {
   term(value: Expr, ch: Expr): Expr;
   /** Applied to the reduced value (ACC) with the output index [n, oh, ow, ch]. */
   epilogue?(acc: Expr, idx: Expr[]): Expr;
-  /** Where output [n, oh, ow, ch] is stored in `out` (default that index; dw-pw-nhwc.ts: a row of its scratch). */
-  store?(n: Expr, oh: Expr, ow: Expr, ch: Expr): Expr[];
 }
 
 export function windowNhwc(spec: NhwcWindowSpec): Stmt {
@@ -69,13 +67,14 @@ function rowBody(g: Geometry2d, H: number, W: number, n: Expr, oh: Expr, part: R
 }
 
 /**
- * Rows oh = base + r (r < count, serial) of batch n of the window, for a caller whose own loop
- * hands out row blocks (dw-pw-nhwc.ts); the row variable is 'wr'.
+ * Rows oh = base + r (r < count, serial) of batch n of the window, stored at rows r of `out`
+ * ([count, OW, C]), for a caller whose own loop hands out row blocks (dw-pw-nhwc.ts).
  */
 export function windowNhwcRows(spec: NhwcWindowSpec, n: Expr, base: Expr, count: number): Stmt {
   const { g, x } = spec;
-  const oh = add(base, v('wr'));
-  return loop('wr', count, rowBody(g, x.shape[1], x.shape[2], n, oh, (nn, row, q0, q1, checkRows, checkCols) => rowStage(spec, nn, row, q0, q1, checkRows, checkCols, x.shape[3])));
+  const r = v('wr'), oh = add(base, r);
+  const at = (ow: Expr, ch: Expr) => [r, ow, ch];
+  return loop('wr', count, rowBody(g, x.shape[1], x.shape[2], n, oh, (nn, row, q0, q1, checkRows, checkCols) => rowStage(spec, nn, row, q0, q1, checkRows, checkCols, x.shape[3], at)));
 }
 
 /** x at input row y, column xx: read as is, or 0-padded (`pad`) with clamped indices when checked. */
@@ -88,8 +87,8 @@ export function checkedRead(read: (y: Expr, xx: Expr) => Expr, y: Expr, xx: Expr
 
 const clamp = (e: Expr, hi: number) => bin('min', bin('max', e, c(0)), c(hi - 1));
 
-/** Columns [q0, q1) of output row oh: rows checked or not, columns checked or not. */
-function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: number, checkRows: boolean, checkCols: boolean, C: number): Stmt {
+/** Columns [q0, q1) of output row oh, stored at [n, oh, ow, ch] of `out` or at `at(ow, ch)`: rows checked or not, columns checked or not. */
+function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: number, checkRows: boolean, checkCols: boolean, C: number, at?: (ow: Expr, ch: Expr) => Expr[]): Stmt {
   const { g, x, out } = spec;
   const [, H, W] = x.shape;
   const vec = C % LANES === 0;
@@ -103,7 +102,7 @@ function rowStage(spec: NhwcWindowSpec, n: Expr, oh: Expr, q0: number, q1: numbe
     axes: [{ name: 'q', extent: q1 - q0 }, { name: 'cc', extent: C }],
     reduce: { op: spec.reduce, axes: [{ name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }] },
     body: spec.term(value, ch),
-    outIndex: spec.store?.(n, oh, ow, ch) ?? idx,
+    outIndex: at?.(ow, ch) ?? idx,
     epilogue: spec.epilogue?.({ k: 'var', name: '$acc' }, idx),
   };
   const s: Schedule = [];

@@ -71,7 +71,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
   // 4 pixels x 8 channels: measured against 6x2, 4x3 and 3x4 vectors on MobileNetV2's 1x1 convs
   // (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
   const tile = DEFAULT_TILE;
-  const tn = columnTile(P, M, tile);
+  const tn = columnTile(M, tile);
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), K, tn], packColumnPanels(b, K, M, tn, false, 1));
   kernels.push(gemmKernel({
     name: node.name, out: ctx.view(out, [1, P, M]), batch: 1, M: P, N: M, K, tile,

@@ -25,7 +25,7 @@ export const lowerGemm: OpLowerer = (node, ctx) => {
   const bShape = ctx.graph.values.get(node.inputs[1])!.shape as number[];
   const N = transB ? bShape[0] : bShape[1];
   const bScaled = !!bConst;
-  const tn = columnTile(M, N);
+  const tn = columnTile(N);
   const bb = bConst ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packColumnPanels(bConst, K, N, tn, transB, alpha)) : ctx.buf(node.inputs[1]);
   const cb = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const out = ctx.buf(node.outputs[0]);
@@ -89,7 +89,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
   if (bBt === 1 && aBt === Bt && rowsMerge && (Bt === 1 || M === 1 || epilogueSteps(node).length === 0)) {
     const rows = Bt * M, av2 = ctx.view(a, [1, rows, K]);
     const bData = ctx.constOf(node.inputs[1]);
-    const tn = columnTile(rows, N);
+    const tn = columnTile(N);
     const bp = bData ? ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(N / tn), K, tn], packColumnPanels(bData, K, N, tn, false, 1)) : ctx.view(b, [1, K, N]);
     const pack = !bData && wantsPacking(bp, N, rows) ? packPanels(ctx, node.name, bp, 1, K, N, tn) : undefined;
     const gemm = contraction(node, ctx, {
@@ -103,7 +103,7 @@ export const lowerMatMul: OpLowerer = (node, ctx) => {
   const av = ctx.view(a, [aBt, M, K]), bv = ctx.view(b, [bBt, K, N]);
   const bIdx = (bi: Expr) => (bBt === 1 ? c(0) : batchOf(bS, bi));
   // B with non-adjacent columns (a transposed activation): packed into panels first
-  const pack = wantsPacking(bv, N, M) ? packPanels(ctx, node.name, bv, bBt, K, N, columnTile(M, N)) : undefined;
+  const pack = wantsPacking(bv, N, M) ? packPanels(ctx, node.name, bv, bBt, K, N, columnTile(N)) : undefined;
   const gemm = contraction(node, ctx, {
     name: node.name, out: ctx.view(out, [Bt, M, N]), batch: Bt, M, N, K,
     a: (bi, _ib, _ii, i, k) => load(av.name, [aBt === 1 ? c(0) : batchOf(aS, bi), i, k]),
