@@ -13,7 +13,9 @@
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { isStatic, numel } from '../ir/graph.js';
-import { constOf, freshName, useCounts } from './graph-edit.js';
+import { addConst, constOf, freshName, useCounts } from './graph-edit.js';
+import { gatherElems, stridedMap, strides } from '../frontend/onnx/ops/util/shape.js';
+import { mapBroadcast } from '../frontend/onnx/ops/util/elementwise.js';
 
 const OPS: Record<string, (a: number, b: number) => number> = {
   Add: (a, b) => a + b, Sub: (a, b) => a - b, Mul: (a, b) => a * b, Div: (a, b) => a / b,
@@ -74,14 +76,10 @@ function overConcat(g: Graph, n: Node, slot: number, k: Tensor, p: Node): Graph 
     // the constant's slab for this input (the whole constant when it broadcasts along the axis)
     const part = kShape[axis] === 1 || numel(k.shape) === 1 ? k : slab(k, kShape, axis, start, shape[axis]);
     start += shape[axis];
-    const a = constOf(g, i);
-    const name = freshName(scope, `${i}.${n.op.toLowerCase()}`);
-    if (a && a.dtype === 'float32') {   // folded now
-      values.set(name, { name, dtype: 'float32', shape, const: { dtype: 'float32', shape, data: apply(n.op, slot, a, part, shape) } });
-      return name;
-    }
-    const c = part === k ? n.inputs[1 - slot] : freshName(scope, `${n.inputs[1 - slot]}.${j}`);
-    if (part !== k) values.set(c, { name: c, dtype: 'float32', shape: part.shape, const: part });
+    const a = constOf(g, i), base = `${i}.${n.op.toLowerCase()}`;
+    if (a && a.dtype === 'float32') return addConst(scope, base, apply(n.op, slot, a, part, shape));   // folded now
+    const c = part === k ? n.inputs[1 - slot] : addConst(scope, `${n.inputs[1 - slot]}.${j}`, part);
+    const name = freshName(scope, base);
     values.set(name, { name, dtype: 'float32', shape });
     nodes.push({ ...n, name: `${n.name}.${j}`, inputs: slot === 0 ? [i, c] : [c, i], outputs: [name] });
     return name;
@@ -106,8 +104,7 @@ function overView(g: Graph, n: Node, slot: number, k: Tensor, p: Node): Graph | 
   // a scalar of a higher rank than y (a Reshape to more dims) would broadcast y to its rank: made y's rank
   if (numel(k.shape) !== 1 || k.shape.length > yv.shape.length) {
     const shape = numel(k.shape) !== 1 ? [...yv.shape] : yv.shape.map(() => 1);
-    c = freshName(scope, `${c}.${p.op.toLowerCase()}`);
-    values.set(c, { name: c, dtype: 'float32', shape, const: { dtype: 'float32', shape, data } });
+    c = addConst(scope, `${c}.${p.op.toLowerCase()}`, { dtype: 'float32', shape, data });
   }
   const moved = freshName(scope, `${y}.${n.op.toLowerCase()}`);
   values.set(moved, { name: moved, dtype: 'float32', shape: [...yv.shape] });
@@ -117,41 +114,22 @@ function overView(g: Graph, n: Node, slot: number, k: Tensor, p: Node): Graph | 
 
 /** Elements [start, start + len) along `axis` of k (of shape kShape, the full extent there). */
 function slab(k: Tensor, kShape: number[], axis: number, start: number, len: number): Tensor {
-  const outer = numel(kShape.slice(0, axis)), inner = numel(kShape.slice(axis + 1));
-  const src = k.data as Float32Array, data = new Float32Array(outer * len * inner);
-  for (let o = 0; o < outer; o++) data.set(src.subarray((o * kShape[axis] + start) * inner, (o * kShape[axis] + start + len) * inner), o * len * inner);
-  const shape = [...kShape];
+  const shape = [...kShape], kStrides = strides(kShape);
   shape[axis] = len;
-  return { dtype: 'float32', shape, data };
+  return gatherElems(k, stridedMap(shape, kStrides, start * kStrides[axis]), shape);
 }
 
 /** op(a, b) (b on the left when slot is 1) over `shape`, each operand broadcast to it. */
-function apply(op: string, slot: number, a: Tensor, b: Tensor, shape: number[]): Float32Array {
-  const f = OPS[op], x = broadcast(a, shape), y = broadcast(b, shape);
-  return x.map((v, i) => (slot === 0 ? f(v, y[i]) : f(y[i], v)));
+function apply(op: string, slot: number, a: Tensor, b: Tensor, shape: number[]): Tensor {
+  const f = OPS[op];
+  return mapBroadcast([a, b], shape, 'float32', (x, y) => (slot === 0 ? f(x as number, y as number) : f(y as number, x as number)));
 }
 
-function broadcast(t: Tensor, shape: number[]): Float32Array {
-  const rank = shape.length, ts = [...Array(rank - t.shape.length).fill(1), ...t.shape];
-  const out = new Float32Array(numel(shape)), src = t.data as Float32Array;
-  const strides = ts.map((d, i) => (d === 1 ? 0 : numel(ts.slice(i + 1))));
-  for (let i = 0; i < out.length; i++) {
-    let rest = i, at = 0;
-    for (let d = rank - 1; d >= 0; d--) { const q = rest % shape[d]; rest = (rest - q) / shape[d]; at += q * strides[d]; }
-    out[i] = src[at];
-  }
-  return out;
-}
-
-/** Data laid out as Transpose(y, perm)'s output, rearranged into y's layout (shape yShape). */
+/** Data laid out as Transpose(y, perm)'s output, rearranged into y's layout (shape yShape): the inverse transpose. */
 function untranspose(data: Float32Array, yShape: number[], perm: number[]): Float32Array {
-  const outShape = perm.map((a) => yShape[a]);
-  const out = new Float32Array(data.length);
-  const yStrides = yShape.map((_, i) => numel(yShape.slice(i + 1)));
-  for (let i = 0; i < data.length; i++) {
-    let rest = i, at = 0;
-    for (let d = outShape.length - 1; d >= 0; d--) { const q = rest % outShape[d]; rest = (rest - q) / outShape[d]; at += q * yStrides[perm[d]]; }
-    out[at] = data[i];
-  }
-  return out;
+  const outShape = perm.map((a) => yShape[a]), outStrides = strides(outShape);
+  const inverse: number[] = [];
+  perm.forEach((a, d) => (inverse[a] = d));
+  const t: Tensor = { dtype: 'float32', shape: outShape, data };
+  return gatherElems(t, stridedMap(yShape, inverse.map((d) => outStrides[d])), yShape).data as Float32Array;
 }

@@ -111,6 +111,21 @@ describe('constant elementwise ops pushed over Concat, Reshape and Transpose', (
     expect(g.values.get(g.nodes[1].inputs[0])!.shape).toEqual([1, 1]);
   });
 
+  it('a full-size constant over a Transpose whose perm is not its own inverse ([1, 2, 0]) is laid out by the inverse perm, matching onnxruntime-node', async () => {
+    const p: ModelParts = {
+      opset: 17,
+      inputs: [valueInfo('a', FLOAT, [2, 3, 4])],
+      outputs: [valueInfo('y', FLOAT, [3, 4, 2])],
+      initializers: [floatTensor('k', [3, 4, 2], seededValues(24, 5))],
+      nodes: [node('Relu', ['a'], ['r'], 'relu'), node('Transpose', ['r'], ['t'], 'tr', [attr('perm', [1, 2, 0])]), node('Sub', ['t', 'k'], ['y'], 'sub')],
+    };
+    const g = graphOf(p, pushConstantOps);
+    expect(g.nodes.map((n) => n.op)).toEqual(['Relu', 'Sub', 'Transpose']);
+    expect(g.values.get(g.nodes[1].inputs[1])!.shape).toEqual([2, 3, 4]);
+    const { worst } = await worstAgainstOrt(p, { a: new Tensor('float32', Float32Array.from(seededValues(24, 9)), [2, 3, 4]) });
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+
   it('a Concat of a constant between two in-place inputs: the constant is copied by the kernel of the later one, matching onnxruntime-node', async () => {
     const p: ModelParts = {
       opset: 17,
