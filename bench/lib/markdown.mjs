@@ -47,7 +47,7 @@ function reportMarkdown(r) {
     for (const m of r.models) {
       for (const t of scaled) {
         const s = m.by_threads[t].scaling;
-        if (s) lines.push(`| ${m.model} | ${t} | ${f(s.one_thread.p50_ms)} | ${f(s.many_threads.p50_ms)} | **${f(s.speedup)}** | **${f(s.paired_speedup)}** | ${span(s.pair_speedups)} | ${f(s.machine_speedup)} / ${f(s.machine_l3_speedup)} | ${pct(s.of_machine)} | ${f(s.one_thread.min_ms)} | ${f(s.many_threads.min_ms)} | ${f(s.speedup_of_mins)} | ` +
+        if (s) lines.push(`| ${m.model} | ${t} | ${f(s.one_thread.p50_ms)} | ${f(s.many_threads.p50_ms)} | **${f(s.speedup)}** | **${f(s.paired_speedup)}** | ${span(s.pair_speedups)} | ${f(s.machine_speedup)} / ${f(s.machine_l3_speedup)} | ${s.inline ? 'n/a (inline)' : pct(s.of_machine)} | ${f(s.one_thread.min_ms)} | ${f(s.many_threads.min_ms)} | ${f(s.speedup_of_mins)} | ` +
           `${span(s.one_thread.block_p50s_ms)} | ${span(s.many_threads.block_p50s_ms)} | ${shares(s.one_thread.cpu)} | ${shares(s.many_threads.cpu)} |`);
       }
     }

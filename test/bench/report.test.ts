@@ -12,11 +12,11 @@ const engines = (p50: number) => ({ accelc: { p50_ms: p50, flops: 1e9, simd: 'pl
 /** Rounds' machine samples: the SIMD figures given, L3 reads 0.5 below each. */
 const machine = (simd: number[]) => simd.map((v) => ({ simd: v, l3: v - 0.5 }));
 
-function report(one: number[], many: number[], rounds?: { simd: number; l3: number }[]) {
+function report(one: number[], many: number[], rounds?: { simd: number; l3: number }[], inline = false) {
   const header = { date: 'd', node: 'v20', cpu: 'c', cores: 2, load_avg: [0, 0, 0], threads: [1, 2], iters: 20, scaling_runs: 5 * one.length, warmup: 3, peak: undefined, rss_runs: 3, skipped: [] };
   const timings = {
     1: { results: { m: { engines: engines(20) } } },
-    2: { results: { m: { engines: engines(11), accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: rounds } } } },
+    2: { results: { m: { engines: { ...engines(11), accelc: { ...engines(11).accelc, ...(inline ? { inline } : {}) } }, accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: rounds } } } },
   };
   return buildReport(header, ['m'], timings, {});
 }
@@ -60,5 +60,15 @@ describe('bench report: thread scaling', () => {
     expect(row).toBeDefined();
     expect(row).toContain('| **1.82** | **2.00** | 1.80-3.00 | 1.90 / 1.40 | 100% |');
     expect(md).toContain('(15 runs each)');
+  });
+
+  it('gives no share of the machine for an N-thread session that ran inline (one thread against one)', () => {
+    const r = report([10, 10, 10], [9, 10, 11], machine([1.9, 2, 1.5]), true);
+    const s = r.models[0].by_threads[2].scaling;
+    expect(s.paired_speedup).toBe(1);
+    expect(s.of_machine).toBeUndefined();
+    expect(s.machine_speedup).toBeUndefined();
+    const row = reportMarkdown(r).split('\n').filter((l: string) => l.startsWith('| m | 2 |')).at(-1);
+    expect(row).toContain('| n/a (inline) |');
   });
 });
