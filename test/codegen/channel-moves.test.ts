@@ -19,11 +19,9 @@ import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from '../helpers/ort.js';
 import { hasModel, modelPath, relError } from '../helpers/models.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
+import { int64Tensor, attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1); };
-const ints = (name: string, values: number[]): onnx.ITensorProto => ({ name, dims: [values.length], dataType: INT64, int64Data: values });
-const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
 const H = 6, C = 8, h = C / 2;
 
 /** A 1x1 conv (`cin` -> `cout`) or a 3x3 depthwise conv (`dw`), weights and bias named after it. */
@@ -46,7 +44,7 @@ function shuffleUnit(extra = false): ModelParts {
   const convs = [conv('c0', 'x', 't0', C, C, false, 1), conv('c1', 'xb', 'u1', h, h, false, 2), conv('c2', 'u1', 'u2', h, h, true, 3),
     conv('c3', 'u2', 'b', h, h, false, 4), conv('c4', 'q', 'y1', h, h, false, 5), conv('c5', 'pa', 'y2', 2, 2, true, 6)];
   const slice = (x: string, y: string, lo: number, hi: number, nm: string) =>
-    [node('Slice', [x, `${nm}.s`, `${nm}.e`, 'ax1'], [y], nm), ints(`${nm}.s`, [lo]), ints(`${nm}.e`, [hi])] as const;
+    [node('Slice', [x, `${nm}.s`, `${nm}.e`, 'ax1'], [y], nm), int64Tensor(`${nm}.s`, [lo]), int64Tensor(`${nm}.e`, [hi])] as const;
   const slices = [slice('t0', 'pass', 0, h, 'sl0'), slice('t0', 'xb', h, C, 'sl1'), slice('p', 'pa', 0, 2, 'sl2'), slice('p', 'pb', 2, 4, 'sl3')];
   const nodes = [
     ...convs.map((c) => c.n), ...slices.map((s) => s[0]),
@@ -62,8 +60,8 @@ function shuffleUnit(extra = false): ModelParts {
   return {
     inputs: [valueInfo('x', FLOAT, [1, C, H, H])],
     outputs: [out('y1', h), out('y2', 2), out('y3', 2), ...(extra ? [out('y4', C)] : [])],
-    initializers: [...convs.flatMap((c) => c.w), ...slices.flatMap((s) => [s[1], s[2]]), ints('ax1', [1]),
-      ints('shape5', [1, 2, h, H, H]), ints('shape4', [1, C, H, H]), ints('halves', [h, h])],
+    initializers: [...convs.flatMap((c) => c.w), ...slices.flatMap((s) => [s[1], s[2]]), int64Tensor('ax1', [1]),
+      int64Tensor('shape5', [1, 2, h, H, H]), int64Tensor('shape4', [1, C, H, H]), int64Tensor('halves', [h, h])],
     nodes,
   };
 }
@@ -73,7 +71,7 @@ function poolShuffle(): ModelParts {
   const c0 = conv('c0', 'x', 'a', C, C, false, 7), c1 = conv('c1', 's', 'y', 2 * C, C, false, 8);
   return {
     inputs: [valueInfo('x', FLOAT, [2, C, H, H])], outputs: [valueInfo('y', FLOAT, [2, C, H, H])],
-    initializers: [...c0.w, ...c1.w, ints('shape5', [2, 2, C, H, H]), ints('shape4', [2, 2 * C, H, H])],
+    initializers: [...c0.w, ...c1.w, int64Tensor('shape5', [2, 2, C, H, H]), int64Tensor('shape4', [2, 2 * C, H, H])],
     nodes: [node('MaxPool', ['x'], ['m'], 'pool', [attr('kernel_shape', [3, 3]), attr('pads', [1, 1, 1, 1])]), c0.n,
       node('Concat', ['m', 'a'], ['cat'], 'cat', [attr('axis', 1)]), node('Reshape', ['cat', 'shape5'], ['r5'], 'r5'),
       node('Transpose', ['r5'], ['t5'], 'tr', [attr('perm', [0, 2, 1, 3, 4])]), node('Reshape', ['t5', 'shape4'], ['s'], 'r4'), c1.n],
@@ -85,8 +83,8 @@ function oneConvBranch(): ModelParts {
   const cs = [conv('c0', 'x', 't0', C, C, false, 11), conv('c1', 'xb', 'b', h, h, false, 12), conv('c2', 's', 'y', C, C, false, 13)];
   return {
     inputs: [valueInfo('x', FLOAT, [1, C, H, H])], outputs: [valueInfo('y', FLOAT, [1, C, H, H])],
-    initializers: [...cs.flatMap((c) => c.w), ints('lo', [0]), ints('mid', [h]), ints('hi', [C]), ints('ax1', [1]),
-      ints('shape5', [1, 2, h, H, H]), ints('shape4', [1, C, H, H])],
+    initializers: [...cs.flatMap((c) => c.w), int64Tensor('lo', [0]), int64Tensor('mid', [h]), int64Tensor('hi', [C]), int64Tensor('ax1', [1]),
+      int64Tensor('shape5', [1, 2, h, H, H]), int64Tensor('shape4', [1, C, H, H])],
     nodes: [cs[0].n, node('Slice', ['t0', 'lo', 'mid', 'ax1'], ['pass'], 'sl0'), node('Slice', ['t0', 'mid', 'hi', 'ax1'], ['xb'], 'sl1'), cs[1].n,
       node('Concat', ['pass', 'b'], ['cat'], 'cat', [attr('axis', 1)]), node('Reshape', ['cat', 'shape5'], ['r5'], 'r5'),
       node('Transpose', ['r5'], ['t5'], 'tr', [attr('perm', [0, 2, 1, 3, 4])]), node('Reshape', ['t5', 'shape4'], ['s'], 'r4'), cs[2].n],

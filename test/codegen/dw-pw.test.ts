@@ -4,16 +4,14 @@
 // block and a residual Add.
 
 import { describe, expect, it } from 'vitest';
-import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { runPasses } from '../../compiler/passes/pipeline.js';
 import { fusedDepthwise } from '../../compiler/passes/fuse-depthwise.js';
 import { blockRows } from '../../compiler/lower/dw-pw.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import { compareWithOrt, seededValues } from '../helpers/ort-compare.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
+import { attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = seededValues;
-const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
 
 interface Case { n: number; c: number; m: number; h: number; k: number; stride: number; residual?: boolean; readTwice?: boolean }
 

@@ -5,16 +5,14 @@
 // batched MatMuls.
 
 import { describe, expect, it } from 'vitest';
-import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { runPasses } from '../../compiler/passes/pipeline.js';
 import { fusedRowOp } from '../../compiler/passes/fuse-row-ops.js';
 import { blockRows } from '../../compiler/lower/gemm-rows.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import { compareWithOrt, seededValues } from '../helpers/ort-compare.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
+import { attr, encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
 
 const rand = seededValues;
-const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
 
 interface Case {
   host: 'Gemm' | 'MatMul';

@@ -18,10 +18,9 @@ import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from '../helpers/ort.js';
 import { relError } from '../helpers/models.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
+import { int64Tensor, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1); };
-const ints = (name: string, values: number[]): onnx.ITensorProto => ({ name, dims: [values.length], dataType: INT64, int64Data: values });
 const perm = (p: number[]): onnx.IAttributeProto => ({ name: 'perm', type: 7, ints: p });
 const H = 3, S = 10, D = 12, E = 20;
 
@@ -35,7 +34,7 @@ function headsMerge(opts: { sharedB?: boolean; alsoRead?: boolean } = {}): Model
   return {
     inputs: [valueInfo('p', FLOAT, [H, S, S]), ...(opts.sharedB ? [] : [valueInfo('v', FLOAT, vShape)])],
     outputs: [valueInfo('y', FLOAT, [S, E]), ...(opts.alsoRead ? [valueInfo('r', FLOAT, [H, S, D])] : [])],
-    initializers: [ints('merged', [S, H * D]), floatTensor('w', [E, H * D], rand(E * H * D, 3)), floatTensor('bias', [E], rand(E, 4)),
+    initializers: [int64Tensor('merged', [S, H * D]), floatTensor('w', [E, H * D], rand(E * H * D, 3)), floatTensor('bias', [E], rand(E, 4)),
       ...(opts.sharedB ? [floatTensor('v', vShape, rand(S * D, 5))] : [])],
     nodes: [node('MatMul', ['p', 'v'], ['o'], 'attn_v'), ...(opts.alsoRead ? [node('Relu', ['o'], ['r'], 'relu')] : []), node('Transpose', ['o'], ['t'], 'heads', [perm([1, 0, 2])]),
       node('Reshape', ['t', 'merged'], ['m'], 'merge'),

@@ -7,16 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { compile } from '../../compiler/compile.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from '../helpers/ort.js';
 import { relError } from '../helpers/models.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
+import { attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1); };
-const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
 
 /** x [1, C, H, W] -> two 1x1 convs (C -> M) -> Concat along `axis` -> y. */
 function model(axis: number): ModelParts {

@@ -17,6 +17,20 @@ export function floatTensor(name: string, dims: number[], values: number[]): onn
   return { name, dims, dataType: FLOAT, floatData: values };
 }
 
+/** An INT64 initializer (a shape, axes), 1-D unless `dims` says otherwise. */
+export function int64Tensor(name: string, values: number[], dims = [values.length]): onnx.ITensorProto {
+  return { name, dims, dataType: INT64, int64Data: values };
+}
+
+/** An INT attribute, or INTS for an array. */
+export function attr(name: string, v: number | number[]): onnx.IAttributeProto {
+  return Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v };
+}
+
+export function floatAttr(name: string, f: number): onnx.IAttributeProto {
+  return { name, type: 1, f };
+}
+
 export function node(op: string, inputs: string[], outputs: string[], name = '', attribute: onnx.IAttributeProto[] = []): onnx.INodeProto {
   return { opType: op, input: inputs, output: outputs, name, attribute };
 }

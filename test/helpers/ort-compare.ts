@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, type CompileOptions } from '../../compiler/compile.js';
 import type { Graph } from '../../compiler/ir/graph.js';
+import type { ModuleMeta } from '../../runtime/meta.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from './ort.js';
@@ -35,13 +36,13 @@ export async function compareWithOrt(parts: ModelParts, threads: number, scale =
 /**
  * The model compiled with `opts`, run on the given inputs at 1 and 2 threads against
  * onnxruntime-node: the largest relative error over every output and run (output dims must match),
- * and the optimized graph.
+ * the optimized graph and the module's meta.
  */
-export async function worstAgainstOrt(parts: ModelParts, inputs: Record<string, Tensor>, opts: CompileOptions = {}): Promise<{ worst: number; graph: Graph }> {
+export async function worstAgainstOrt(parts: ModelParts, inputs: Record<string, Tensor>, opts: CompileOptions = {}): Promise<{ worst: number; graph: Graph; meta: ModuleMeta }> {
   const path = join(mkdtempSync(join(tmpdir(), 'accelc-cmp-')), 'm.onnx');
   writeFileSync(path, encode(parts));
   const ref = await runOrtNode(path, inputs);
-  const { wasm, graph } = await compile(path, opts);
+  const { wasm, graph, meta } = await compile(path, opts);
   let worst = 0;
   for (const threads of [1, 2]) {
     const s = await InferenceSession.create(wasm, { threads, inlineWork: 0 });
@@ -52,5 +53,5 @@ export async function worstAgainstOrt(parts: ModelParts, inputs: Record<string, 
       worst = Math.max(worst, relError(ours[o.name!], ref[o.name!]));
     }
   }
-  return { worst, graph };
+  return { worst, graph, meta };
 }

@@ -5,13 +5,11 @@
 // which pairs the pass fuses (the projection's weights at most MAX_WEIGHT_BYTES_NHWC).
 
 import { describe, expect, it } from 'vitest';
-import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { DEPTHWISE_KEY, MAX_WEIGHT_BYTES_NHWC } from '../../compiler/passes/fuse-depthwise.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { seededValues, worstAgainstOrt } from '../helpers/ort-compare.js';
-import { floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
+import { attr, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
-const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
 
 interface Pair { C: number; M: number; H: number; W: number; N?: number; k?: number; stride?: number; pad?: number; dilation?: number; residual?: boolean; biases?: boolean }
 

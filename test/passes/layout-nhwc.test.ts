@@ -11,10 +11,9 @@ import type { Graph } from '../../compiler/ir/graph.js';
 import { layoutNhwc } from '../../compiler/passes/layout-nhwc.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { worstAgainstOrt } from '../helpers/ort-compare.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
+import { attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1); };
-const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
 const graphOf = (p: ModelParts): Graph => loadOnnx(encode(p), { modelName: 'layout' }).graph;
 
 interface ConvSpec { name: string; x: string; y: string; cin: number; cout: number; k: number; stride?: number; pad?: number; group?: number; dilation?: number; seed: number }

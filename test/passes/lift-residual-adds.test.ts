@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { liftResidualAdds } from '../../compiler/passes/lift-residual-adds.js';
@@ -16,10 +15,9 @@ import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from '../helpers/ort.js';
 import { relError } from '../helpers/models.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
+import { int64Tensor, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = (n: number, seed: number) => { let s = seed; return Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1); };
-const ints = (name: string, values: number[]): onnx.ITensorProto => ({ name, dims: [values.length], dataType: INT64, int64Data: values });
 const graphOf = (p: ModelParts): Graph => loadOnnx(encode(p), { modelName: 'lift' }).graph;
 const S = 10, E = 12;
 
@@ -33,8 +31,8 @@ function outProj(opts: { perm?: number[]; residualFirst?: boolean } = {}): Model
   return {
     inputs: [valueInfo('x', FLOAT, [1, S, E])],
     outputs: [valueInfo('y', FLOAT, tShape)],
-    initializers: [ints('flat', [S, E]), ints('seq1', [S, 1, E]), floatTensor('w', [E, E], rand(E * E, 3)), floatTensor('bias', [E], rand(E, 4)),
-      ...(opts.perm ? [ints('tshape', tShape)] : [])],
+    initializers: [int64Tensor('flat', [S, E]), int64Tensor('seq1', [S, 1, E]), floatTensor('w', [E, E], rand(E * E, 3)), floatTensor('bias', [E], rand(E, 4)),
+      ...(opts.perm ? [int64Tensor('tshape', tShape)] : [])],
     nodes: [node('Relu', ['x'], ['res0'], 'relu'),
       ...(opts.perm ? [node('Reshape', ['res0', 'tshape'], ['res'], 'res_shape')] : [node('Identity', ['res0'], ['res'], 'res_id')]),
       node('Reshape', ['res0', 'flat'], ['q'], 'flatten'),

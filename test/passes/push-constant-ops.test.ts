@@ -6,17 +6,14 @@
 // outputs against onnxruntime-node at 1 and 2 threads.
 
 import { describe, expect, it } from 'vitest';
-import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { runPasses } from '../../compiler/passes/pipeline.js';
 import { pushConstantOps } from '../../compiler/passes/push-constant-ops.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import { compile } from '../../compiler/compile.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { seededValues, worstAgainstOrt } from '../helpers/ort-compare.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
+import { int64Tensor, attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
-const attr = (name: string, v: number | number[]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v });
-const ints = (name: string, dims: number[], values: number[]): onnx.ITensorProto => ({ name, dims, dataType: INT64, int64Data: values });
 
 /** x [1, 3, 16, 16] -> 4x4/4 patch conv (C channels) -> tokens [1, 16, C] -> Concat(cls, tokens) op pos -> MatMul. */
 function vitStem(C: number, opts: { op?: string; clsLast?: boolean; perm?: number[]; posShape?: number[] } = {}): ModelParts {
@@ -29,7 +26,7 @@ function vitStem(C: number, opts: { op?: string; clsLast?: boolean; perm?: numbe
     initializers: [
       floatTensor('w', [C, 3, 4, 4], seededValues(C * 48, 3)), floatTensor('b', [C], seededValues(C, 4)),
       floatTensor('cls', [1, 1, C], seededValues(C, 5)), floatTensor('pos', posShape, seededValues(pos, 6).map((v) => (op === 'Div' ? 2 + v : v))),
-      floatTensor('wm', [C, 8], seededValues(C * 8, 7)), ints('flat', [3], [1, C, 16]),
+      floatTensor('wm', [C, 8], seededValues(C * 8, 7)), int64Tensor('flat', [1, C, 16]),
     ],
     nodes: [
       node('Conv', ['x', 'w', 'b'], ['c'], 'conv', [attr('kernel_shape', [4, 4]), attr('strides', [4, 4])]),
@@ -101,7 +98,7 @@ describe('constant elementwise ops pushed over Concat, Reshape and Transpose', (
       opset: 17,
       inputs: [valueInfo('a', FLOAT, [6, 4])],
       outputs: [valueInfo('y', FLOAT, [2, 3, 4])],
-      initializers: [ints('shp', [3], [2, 3, 4]), floatTensor('k', [1, 1, 1], [0.5])],
+      initializers: [int64Tensor('shp', [2, 3, 4]), floatTensor('k', [1, 1, 1], [0.5])],
       nodes: [node('Relu', ['a'], ['r'], 'relu'), node('Reshape', ['r', 'shp'], ['s'], 'rs'), node('Sub', ['k', 's'], ['y'], 'sub')],
     };
     const { worst } = await worstAgainstOrt(p, { a: new Tensor('float32', Float32Array.from(seededValues(24, 9)), [6, 4]) });

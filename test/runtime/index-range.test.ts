@@ -7,15 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { onnx } from '../../compiler/frontend/onnx/proto.js';
 import { compile } from '../../compiler/compile.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from '../helpers/ort.js';
 import { relError } from '../helpers/models.js';
-import { encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
+import { attr, encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
 
-const attr = (name: string, v: number): onnx.IAttributeProto => ({ name, type: 2, i: v });
 
 /** ids [2, 3] -> Reshape [6] -> Gather rows of table [10, 4] -> y [6, 4]; and GatherElements-free. */
 function model(): ModelParts {
