@@ -23,12 +23,16 @@ function buildReport(header, modelNames, timings, rss) {
     for (const t of threadCounts.slice(1)) {
       const s = timings[t]?.results?.[name]?.accelc_scaling, one = s?.one_thread, many = s?.many_threads;
       if (one?.p50_ms && many?.p50_ms) {
-        // An N-thread session that ran inline (below its inlineWork) is one thread against one: no share of the machine's N-worker speedup.
-        const inline = row.by_threads[t].engines.accelc?.inline === true;
         row.by_threads[t].scaling = {
           one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), ...pairedSpeedup(one, many),
-          speedup_of_mins: round2(one.min_ms / many.min_ms), ...(inline ? { inline } : againstMachine(one, many, s.machine_round_speedups)),
+          speedup_of_mins: round2(one.min_ms / many.min_ms), ...againstMachine(one, many, s.machine_round_speedups),
         };
+        // An N-thread session that ran inline (below its inlineWork) is one thread against one: the
+        // machine was measured, but accelc has no share of its N-worker speedup.
+        if (row.by_threads[t].engines.accelc?.inline === true) {
+          delete row.by_threads[t].scaling.of_machine;
+          row.by_threads[t].scaling.inline = true;
+        }
       }
     }
     const accelc = row.by_threads[threadCounts[0]].engines.accelc;

@@ -49,7 +49,7 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
   const out = ctx.buf(node.outputs[0]);
   const M = out.shape[3], P = g.oh * g.ow;
   const R = blockRows(C, g.oh, g.ow, BLOCK_BYTES, MIN_BLOCKS);
-  const blocks = rowBlocks(g.oh, R, N, 'blk'), { n, base } = blocks;
+  const blockVar = 'blk', blocks = rowBlocks(g.oh, R, N, blockVar), { n, base } = blocks;
 
   // the depthwise taps as vectors over channels [KH, KW, C], as conv-nhwc.ts lays them out
   const wt = ctx.weight(`${dw.node}.wtaps`, 'f32', [KH, KW, C], depthwiseTaps(wdData, C, KH, KW));
@@ -76,6 +76,6 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
     b: (_b, k, _j, jo, jt) => load(wp.name, [jo, k, jt]),
     epilogue: (acc, _b, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [j])) : acc, [n, add(rowBase, i), j], [N, P, M]),
   });
-  const body = loop('blk', N * blocks.blocks, seq(depthwise, pointwise.body), 'parallel');
+  const body = loop(blockVar, N * blocks.blocks, seq(depthwise, pointwise.body), 'parallel');
   return [{ name: node.name, body, flops: 2 * N * P * C * (M + KH * KW) }];
 }

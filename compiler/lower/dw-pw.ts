@@ -44,7 +44,7 @@ export function lowerDepthwisePointwise(node: Node, ctx: LowerCtx, dw: FusedDept
   const out = ctx.buf(node.outputs[0]);
   const M = out.shape[1], P = g.oh * g.ow;
   const R = blockRows(C, g.oh, g.ow);
-  const blocks = rowBlocks(g.oh, R, N, 'blk'), { n, base } = blocks;
+  const blockVar = 'blk', blocks = rowBlocks(g.oh, R, N, blockVar), { n, base } = blocks;
 
   const rows = ctx.scratch(`${node.name}.dw`, 'f32', [1, C, R, g.ow]);
   const depthwise = windowNest({
@@ -67,7 +67,7 @@ export function lowerDepthwisePointwise(node: Node, ctx: LowerCtx, dw: FusedDept
     b: (_b, k, j) => load(src.name, [k, j]),
     epilogue: (acc, _b, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [i])) : acc, [n, i, add(colBase, j)], [N, M, P]),
   });
-  const body: Stmt = loop('blk', N * blocks.blocks, seq(depthwise, pointwise.body), 'parallel');
+  const body: Stmt = loop(blockVar, N * blocks.blocks, seq(depthwise, pointwise.body), 'parallel');
   const flops = 2 * N * P * C * (M + g.kh * g.kw);
   return [{ name: node.name, body, flops }];
 }

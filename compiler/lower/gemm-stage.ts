@@ -74,7 +74,7 @@ export function packRowBlocks(w: Float32Array, M: number, K: number, mr: number)
   return packed;
 }
 
-/** The GEMM's column tile width for these sizes and tile (its B panels are this wide). */
+/** The GEMM's column tile width for N output columns and `tile` (its B panels are this wide). */
 export function columnTile(N: number, tile?: GemmTile): number {
   const { nr } = gemmTileFor({ M: 1, N, tile });
   return N >= LANES ? nr * LANES : N;

@@ -10,7 +10,7 @@ import { fusedRowOp } from '../../compiler/passes/fuse-row-ops.js';
 import { blockRows } from '../../compiler/lower/gemm-rows.js';
 import { loadOnnx } from '../../compiler/frontend/onnx/index.js';
 import { compareWithOrt, seededValues } from '../helpers/ort-compare.js';
-import { attr, encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
+import { attr, encode, floatTensor, int64Tensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
 const rand = seededValues;
 
@@ -66,7 +66,7 @@ function untrimmed(p: Case): ModelParts {
     initializers: [
       floatTensor('w', p.host === 'Gemm' ? [p.N, p.K] : [p.K, p.N], rand(p.N * p.K, 3)), floatTensor('c', [p.N], rand(p.N, 4)),
       floatTensor('gamma', lnParams, rand(lnN, 5)), floatTensor('beta', lnParams, rand(lnN, 6)),
-      { name: 'shape', dims: [yShape.length], dataType: INT64, int64Data: yShape },
+      int64Tensor('shape', yShape),
     ],
     nodes,
   };
@@ -176,7 +176,7 @@ describe('row ops fused into their GEMM', () => {
         inputs: [valueInfo('a', FLOAT, [2, 8, 32]), valueInfo('r', FLOAT, [2, 8, 16])],
         outputs: [valueInfo('y', FLOAT, shape)],
         initializers: [floatTensor('w', [32, 16], rand(512, 3)), floatTensor('gamma', [16], rand(16, 5)), floatTensor('beta', [16], rand(16, 6)),
-          { name: 'shape', dims: [shape.length], dataType: INT64, int64Data: shape }],
+          int64Tensor('shape', shape)],
         nodes: [node('MatMul', ['a', 'w'], ['g'], 'mm'), node('Mul', ['g', 'r'], ['h'], 'mul'), node('Reshape', ['h', 'shape'], ['h2'], 'rs'),
           node('LayerNormalization', ['h2', 'gamma', 'beta'], ['y'], 'ln', [attr('axis', -1)])],
       };

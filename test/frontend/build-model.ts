@@ -17,9 +17,9 @@ export function floatTensor(name: string, dims: number[], values: number[]): onn
   return { name, dims, dataType: FLOAT, floatData: values };
 }
 
-/** An INT64 initializer (a shape, axes), 1-D unless `dims` says otherwise. */
-export function int64Tensor(name: string, values: number[], dims = [values.length]): onnx.ITensorProto {
-  return { name, dims, dataType: INT64, int64Data: values };
+/** A 1-D INT64 initializer (a shape, axes). */
+export function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
+  return { name, dims: [values.length], dataType: INT64, int64Data: values };
 }
 
 /** An INT attribute, or INTS for an array. */
@@ -27,6 +27,7 @@ export function attr(name: string, v: number | number[]): onnx.IAttributeProto {
   return Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v };
 }
 
+/** A FLOAT attribute. */
 export function floatAttr(name: string, f: number): onnx.IAttributeProto {
   return { name, type: 1, f };
 }

@@ -10,7 +10,6 @@ import { Tensor } from '../../runtime/tensor.js';
 import { seededValues, worstAgainstOrt } from '../helpers/ort-compare.js';
 import { attr, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
-
 interface Pair { C: number; M: number; H: number; W: number; N?: number; k?: number; stride?: number; pad?: number; dilation?: number; residual?: boolean; biases?: boolean }
 
 /** x -> depthwise conv -> Clip(0, 6) -> 1x1 conv (-> + x when residual) -> Relu -> y. */

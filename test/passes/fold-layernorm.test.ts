@@ -14,7 +14,6 @@ import { seededValues, worstAgainstOrt } from '../helpers/ort-compare.js';
 import { layerNorm, lnfoldInitializers, matmulGelu } from '../helpers/lnfold-model.js';
 import { floatAttr, attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
-
 interface Case {
   /** x's shape; the LayerNorm normalizes its last axis (D) */
   x: number[];

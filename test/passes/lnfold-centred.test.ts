@@ -11,7 +11,6 @@ import { seededValues, worstAgainstOrt } from '../helpers/ort-compare.js';
 import { layerNorm, lnfoldInitializers, matmulGelu } from '../helpers/lnfold-model.js';
 import { floatAttr, attr, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
-
 type Reader = 'bias-softmax' | 'bias-layernorm' | 'matmul-gelu' | 'matmul-relu' | 'gemm-c-row' | 'gemm-c-full' | 'softmax' | 'layernorm' | 'matmul';
 
 function model(x: number[], reader: Reader, N = 24): ModelParts {

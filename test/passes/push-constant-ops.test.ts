@@ -14,7 +14,6 @@ import { Tensor } from '../../runtime/tensor.js';
 import { seededValues, worstAgainstOrt } from '../helpers/ort-compare.js';
 import { int64Tensor, attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
 
-
 /** x [1, 3, 16, 16] -> 4x4/4 patch conv (C channels) -> tokens [1, 16, C] -> Concat(cls, tokens) op pos -> MatMul. */
 function vitStem(C: number, opts: { op?: string; clsLast?: boolean; perm?: number[]; posShape?: number[] } = {}): ModelParts {
   const op = opts.op ?? 'Add', posShape = opts.posShape ?? [1, 17, C];
@@ -120,6 +119,23 @@ describe('constant elementwise ops pushed over Concat, Reshape and Transpose', (
     expect(g.nodes.map((n) => n.op)).toEqual(['Relu', 'Sub', 'Transpose']);
     expect(g.values.get(g.nodes[1].inputs[1])!.shape).toEqual([2, 3, 4]);
     const { worst } = await worstAgainstOrt(p, { a: new Tensor('float32', Float32Array.from(seededValues(24, 9)), [2, 3, 4]) });
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('constants sliced along a Concat axis with a leading extent of 2, one full-rank, one of lower rank broadcast along the last axis, matching onnxruntime-node', async () => {
+    const p: ModelParts = {
+      opset: 17,
+      inputs: [valueInfo('a', FLOAT, [2, 3, 4]), valueInfo('b', FLOAT, [2, 2, 4])],
+      outputs: [valueInfo('y', FLOAT, [2, 5, 4])],
+      initializers: [floatTensor('k', [2, 5, 4], seededValues(40, 5)), floatTensor('k2', [5, 1], seededValues(5, 6))],
+      nodes: [node('Relu', ['a'], ['ra'], 'relu_a'), node('Relu', ['b'], ['rb'], 'relu_b'), node('Concat', ['ra', 'rb'], ['cat'], 'concat', [attr('axis', 1)]),
+        node('Add', ['cat', 'k'], ['s'], 'add'), node('Mul', ['s', 'k2'], ['y'], 'mul')],
+    };
+    const g = graphOf(p, pushConstantOps);
+    expect(g.nodes.map((n) => n.op).filter((op) => op !== 'Relu')).toEqual(['Add', 'Add', 'Mul', 'Mul', 'Concat']);
+    expect(g.nodes.filter((n) => n.op === 'Add').map((n) => g.values.get(n.inputs[1])!.shape)).toEqual([[2, 3, 4], [2, 2, 4]]);
+    const inputs = { a: new Tensor('float32', Float32Array.from(seededValues(24, 9)), [2, 3, 4]), b: new Tensor('float32', Float32Array.from(seededValues(16, 10)), [2, 2, 4]) };
+    const { worst } = await worstAgainstOrt(p, inputs);
     expect(worst).toBeLessThanOrEqual(1e-6);
   });
 

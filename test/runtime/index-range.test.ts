@@ -12,14 +12,13 @@ import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { runOrtNode } from '../helpers/ort.js';
 import { relError } from '../helpers/models.js';
-import { attr, encode, floatTensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
-
+import { attr, encode, floatTensor, int64Tensor, node, valueInfo, FLOAT, INT64, type ModelParts } from '../frontend/build-model.js';
 
 /** ids [2, 3] -> Reshape [6] -> Gather rows of table [10, 4] -> y [6, 4]; and GatherElements-free. */
 function model(): ModelParts {
   return {
     inputs: [valueInfo('ids', INT64, [2, 3])], outputs: [valueInfo('y', FLOAT, [6, 4])],
-    initializers: [floatTensor('table', [10, 4], Array.from({ length: 40 }, (_, i) => i / 7)), { name: 'flat', dims: [1], dataType: INT64, int64Data: [6] }],
+    initializers: [floatTensor('table', [10, 4], Array.from({ length: 40 }, (_, i) => i / 7)), int64Tensor('flat', [6])],
     nodes: [node('Reshape', ['ids', 'flat'], ['f'], 'reshape'), node('Gather', ['table', 'f'], ['y'], 'lookup', [attr('axis', 0)])],
   };
 }
