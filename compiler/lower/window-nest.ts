@@ -79,7 +79,7 @@ const ROW_OVERREAD = 4;
 
 /** The window computation as one loop nest: the regions share their (parallel) channel loop. */
 export function windowNest(spec: WindowSpec): Stmt {
-  const { g, x, out } = spec;
+  const { g, x } = spec;
   const H = x.shape[2], W = x.shape[3];
   // Column checks as a select on an unclamped (contiguous) vector load when the taps overreach the
   // row by a few elements only; a clamped column index would make every checked load a gather.
