@@ -130,6 +130,7 @@ async function benchCommand() {
         for (const { result } of run.messages) {
           const into = (timings[t].results[result.model] ??= { ...result, engines: {} });
           Object.assign(into.engines, result.engines);
+          for (const [k, v] of Object.entries(result)) if (k.endsWith('_scaling')) into[k] = v;   // each engine's own child measures its scaling
         }
         if (run.error) {
           timings[t].error ??= run.error;

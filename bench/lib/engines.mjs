@@ -60,22 +60,13 @@ async function createOrtWeb({ modelPath, threads, feeds }) {
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;
   ort.env.wasm.wasmPaths = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web')) + path.sep;
-  return ortHandle(ort, await ort.InferenceSession.create(modelPath, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...noSpin(threads) }), feeds);
+  return ortHandle(ort, await ort.InferenceSession.create(modelPath, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }), feeds);
 }
 
 async function createOrtNode({ modelPath, threads, feeds }) {
   const ort = (await import('onnxruntime-node')).default;
-  const options = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', ...noSpin(threads) };
+  const options = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
   return ortHandle(ort, await ort.InferenceSession.create(modelPath, options), feeds);
-}
-
-/**
- * onnxruntime's intra-op threads spin-wait after a run by default; timed round-robin with other
- * engines, that spinning takes the cores of whichever engine runs next. With threads > 1 it is off
- * (as in a service sharing its cores); accelc's idle workers spin at most ~0.1 ms before sleeping.
- */
-function noSpin(threads) {
-  return threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {};
 }
 
 function ortHandle(ort, session, feeds) {

@@ -1,7 +1,8 @@
 // Merges what the child processes measured into one report: per model and thread count the
 // engines' timings, the other engines' p50 over accelc's, accelc's achieved GFLOP/s and its fraction
 // of the measured peak; per thread count the geometric means of the ratios over the models; above
-// one thread, accelc's speedup over its 1-thread session, timed in alternating blocks in the same child.
+// one thread, accelc's speedup over its 1-thread session, timed in alternating blocks in the same child,
+// and onnxruntime-node's own, measured the same way in its child.
 import { ENGINES } from './engines.mjs';
 
 export { buildReport, RATIOS };
@@ -21,19 +22,18 @@ function buildReport(header, modelNames, timings, rss) {
     const row = { model: name, by_threads: {} };
     for (const t of threadCounts) row.by_threads[t] = threadRow(header.peak, t, timings[t], name);
     for (const t of threadCounts.slice(1)) {
-      const s = timings[t]?.results?.[name]?.accelc_scaling, one = s?.one_thread, many = s?.many_threads;
-      if (one?.p50_ms && many?.p50_ms) {
-        row.by_threads[t].scaling = {
-          one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), ...pairedSpeedup(one, many),
-          speedup_of_mins: round2(one.min_ms / many.min_ms), ...againstMachine(one, many, s.machine_round_speedups),
-        };
+      const measured = timings[t]?.results?.[name];
+      const accelc = scalingOf(measured?.accelc_scaling), ortNode = scalingOf(measured?.ort_node_scaling);
+      if (accelc) {
+        row.by_threads[t].scaling = accelc;
         // An N-thread session that ran inline (below its inlineWork) is one thread against one: the
         // machine was measured, but accelc has no share of its N-worker speedup.
         if (row.by_threads[t].engines.accelc?.inline === true) {
-          delete row.by_threads[t].scaling.of_machine;
-          row.by_threads[t].scaling.inline = true;
+          delete accelc.of_machine;
+          accelc.inline = true;
         }
       }
+      if (ortNode) row.by_threads[t].ort_node_scaling = ortNode;
     }
     const accelc = row.by_threads[threadCounts[0]].engines.accelc;
     Object.assign(row, { compile_ms: accelc.compile_ms, wasm_mb: accelc.wasm_mb, gflop: accelc.flops && accelc.flops / 1e9, accelc_simd: accelc.simd });
@@ -57,6 +57,16 @@ function threadRow(peak, threads, timing, model) {
     if (perCore) accelc.peak_fraction = round2(accelc.gflops / (perCore * (accelc.inline ? 1 : threads)));
   }
   return { engines, ratios };
+}
+
+/** An engine's scaling figures from what its child measured (time-child.mjs scaling), or undefined. */
+function scalingOf(s) {
+  const one = s?.one_thread, many = s?.many_threads;
+  if (!one?.p50_ms || !many?.p50_ms) return undefined;
+  return {
+    one_thread: one, many_threads: many, speedup: round2(one.p50_ms / many.p50_ms), ...pairedSpeedup(one, many),
+    speedup_of_mins: round2(one.min_ms / many.min_ms), ...againstMachine(one, many, s.machine_round_speedups),
+  };
 }
 
 /** The peak (GFLOP/s per core) to hold accelc's kernels against, for the SIMD flavour they ran. */

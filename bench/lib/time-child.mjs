@@ -12,8 +12,14 @@ import { parallelControl } from './parallel-control.mjs';
 // tiering, as in a browser. After warm-up all run optimized code; the first-run columns compare
 // less like with like than the p50 columns.
 const CREATION_ORDER = ['ort_web', 'tfjs', 'ort_node', 'accelc'];
-/** Runs per block of accelc's thread-scaling measurement (scaling, below). */
+/** Runs per block of the thread-scaling measurement (scaling, below). */
 const BLOCK = 5;
+/**
+ * Engines whose thread scaling is measured: each session takes its own thread count
+ * (onnxruntime-web's is process-wide, set once; TF.js has no threads in Node). onnxruntime-node's
+ * is the native reference for what the machine gives a model.
+ */
+const SCALED = ['accelc', 'ort_node'];
 
 await childMain(async (config, send) => {
   enableSimdFlavour(config.simd);
@@ -74,8 +80,11 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
       if (r >= config.warmup) e.times.push(performance.now() - t);
     }
   }
-  const accelc = live.find((e) => e.name === 'accelc');
-  if (accelc && threads > 1) result.accelc_scaling = await scaling(accelc.handle, { modelPath: model.path, shapes, simd, feeds }, threads, config.scalingRuns ?? config.iters, summarize);
+  if (threads > 1) {
+    for (const e of live.filter((x) => SCALED.includes(x.name))) {
+      result[`${e.name}_scaling`] = await scaling(e.name, e.handle, { modelPath: model.path, shapes, simd, feeds }, threads, config.scalingRuns ?? config.iters, summarize);
+    }
+  }
   const reference = live.find((e) => e.name === 'ort_node')?.output;
   for (const e of live) {
     Object.assign(e.stats, summarize(e.times));
@@ -86,8 +95,8 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
 }
 
 /**
- * accelc's own thread scaling: its N-thread session and a 1-thread session of the same model in
- * this process, `runs` runs each, in alternating blocks of BLOCK runs, each block after one untimed run (so each
+ * An engine's own thread scaling (accelc's, onnxruntime-node's): its N-thread session and a
+ * 1-thread session of the same model in this process, `runs` runs each, in alternating blocks of BLOCK runs, each block after one untimed run (so each
  * session runs from warm caches, as a service running one model does; run for run alternation
  * would make every run start with the other session's weights in the caches). Alternating keeps
  * load that comes and goes on the machine from landing on one of them only; the main table's
@@ -98,10 +107,10 @@ async function benchModel(model, config, { randomFeeds, summarize, round, ort })
  * (parallel-control.mjs); each round (a block of each side) reports the means of its two samples,
  * so each pair of blocks can be set against what the machine gave in the same stretch.
  */
-async function scaling(many, ctx, threads, runs, summarize) {
+async function scaling(engine, many, ctx, threads, runs, summarize) {
   let one, control;
   try {
-    one = await createEngine('accelc', { ...ctx, threads: 1 });
+    one = await createEngine(engine, { ...ctx, threads: 1 });
     control = await parallelControl(threads);
   } catch (e) {
     await one?.release();

@@ -12,11 +12,14 @@ const engines = (p50: number) => ({ accelc: { p50_ms: p50, flops: 1e9, simd: 'pl
 /** Rounds' machine samples: the SIMD figures given, L3 reads 0.5 below each. */
 const machine = (simd: number[]) => simd.map((v) => ({ simd: v, l3: v - 0.5 }));
 
-function report(one: number[], many: number[], rounds?: { simd: number; l3: number }[], inline = false) {
+interface Native { one: number[]; many: number[]; rounds: { simd: number; l3: number }[] }
+
+function report(one: number[], many: number[], rounds?: { simd: number; l3: number }[], inline = false, native?: Native) {
   const header = { date: 'd', node: 'v20', cpu: 'c', cores: 2, load_avg: [0, 0, 0], threads: [1, 2], iters: 20, scaling_runs: 5 * one.length, warmup: 3, peak: undefined, rss_runs: 3, skipped: [] };
   const timings = {
     1: { results: { m: { engines: engines(20) } } },
-    2: { results: { m: { engines: { ...engines(11), accelc: { ...engines(11).accelc, ...(inline ? { inline } : {}) } }, accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: rounds } } } },
+    2: { results: { m: { engines: { ...engines(11), accelc: { ...engines(11).accelc, ...(inline ? { inline } : {}) } }, accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: rounds },
+      ...(native ? { ort_node_scaling: { threads: 2, one_thread: side(10, native.one), many_threads: side(7, native.many), machine_round_speedups: native.rounds } } : {}) } } },
   };
   return buildReport(header, ['m'], timings, {});
 }
@@ -70,5 +73,19 @@ describe('bench report: thread scaling', () => {
     expect(s.machine_speedup).toBe(1.9);   // the machine was measured all the same
     const row = reportMarkdown(r).split('\n').filter((l: string) => l.startsWith('| m | 2 |')).at(-1);
     expect(row).toContain('| 1.90 / 1.40 | n/a (inline) |');
+  });
+
+  it('gives onnxruntime-node\'s own paired scaling and share of the machine beside accelc\'s, from its own rounds', () => {
+    const native = { one: [10, 12, 30], many: [8, 6, 30], rounds: machine([1.25, 1.5, 2]) };
+    const r = report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]), false, native);
+    const o = r.models[0].by_threads[2].ort_node_scaling;
+    expect(o.pair_speedups).toEqual([1, 1.25, 2]);
+    expect(o.paired_speedup).toBe(1.25);
+    expect(o.of_machine).toBe(1);   // its own rounds: 1.25 / 1.25, 2 / 1.5, 1 / 2 -> 1, 1.33, 0.5; accelc's rounds would give 0.67
+    expect(r.models[0].by_threads[2].scaling.paired_speedup).toBe(2);   // accelc's figures unchanged
+    const row = reportMarkdown(r).split('\n').filter((l: string) => l.startsWith('| m | 2 |')).at(-1);
+    expect(row).toContain('| 100% | 1.25 (100%) |');
+    const without = reportMarkdown(report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]))).split('\n').filter((l: string) => l.startsWith('| m | 2 |')).at(-1);
+    expect(without).toContain('| 100% | – |');
   });
 });
