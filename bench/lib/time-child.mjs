@@ -20,6 +20,12 @@ const BLOCK = 5;
  * is the native reference for what the machine gives a model.
  */
 const SCALED = ['accelc', 'ort_node'];
+/**
+ * Below this many ticks of machine time (0.1 s of 2 CPUs) over a side's blocks, /proc/stat's 10 ms
+ * ticks say nothing: one tick of anything would read as a large share (digits_cnn's blocks last
+ * ~0.3 ms, and its 'others' once read 94%).
+ */
+const MIN_TICKS = 20;
 
 await childMain(async (config, send) => {
   enableSimdFlavour(config.simd);
@@ -140,11 +146,11 @@ async function scaling(engine, many, ctx, threads, runs, summarize) {
   return { threads, one_thread: side('one'), many_threads: side('many'), machine_round_speedups: machine };
 }
 
-/** The blocks' CPU shares (cpu-share.mjs) weighted by their length; undefined without /proc/stat. */
+/** The blocks' CPU shares (cpu-share.mjs) weighted by their length; undefined without /proc/stat or too few ticks. */
 function totalShare(shares) {
   const known = shares.filter(Boolean);
   const ticks = known.reduce((a, s) => a + s.ticks, 0);
-  if (!ticks) return undefined;
+  if (ticks < MIN_TICKS) return undefined;
   const mean = (k) => Math.round(known.reduce((a, s) => a + s[k] * s.ticks, 0) / ticks * 1000) / 1000;
   return { others: mean('others'), steal: mean('steal'), own: mean('own') };
 }
