@@ -27,8 +27,9 @@ export class ProgramBuilder {
     return b;
   }
 
-  kernel(name: string, body: Stmt): this {
-    this.kernels.push({ name, ops: ['Test'], nodes: [name], body, flops: 0, bytes: 0 });
+  /** `flops`: the kernel's work, which caps how many chunks its dynamic loop is cut into (sched.ts's chunkCap). */
+  kernel(name: string, body: Stmt, flops = 0): this {
+    this.kernels.push({ name, ops: ['Test'], nodes: [name], body, flops, bytes: 0 });
     return this;
   }
 

@@ -224,6 +224,29 @@ describe('threads', () => {
     expect(Array.from(o)).toEqual(all);
   });
 
+  it('gives thread t lane t of the chunks from the front, then takes the other lanes from their backs', () => {
+    // Lanes keep the rows a thread wrote in one kernel on that thread in the next (their cache);
+    // taking another lane from its back leaves that lane's front to its own thread.
+    const N = 12;
+    const pb = new ProgramBuilder();
+    const O = pb.buf('O', 'i32', [N]), Cnt = pb.buf('Cnt', 'i32', [1]);
+    const tick = seq(store('O', [v('i')], load('Cnt', [c(0)])), store('Cnt', [c(0)], add(load('Cnt', [c(0)]), c(1))));
+    pb.kernel('order', loop('i', N, tick, 'parallel'), 64 * 1024 * 1024);   // work enough for a chunk per iteration
+    const inst = instantiate(pb.program());
+    const order = () => Array.from(inst.i32(O).entries()).sort((a, b) => a[1] - b[1]).map(([i]) => i);
+    inst.exports.kernel_0(1, 3);                  // alone: lane 1 = [4, 8) from the front, then lanes 2 and 0 from their backs
+    expect(order()).toEqual([4, 5, 6, 7, 11, 10, 9, 8, 3, 2, 1, 0]);
+    inst.resetSched();
+    inst.i32(Cnt)[0] = 0;
+    inst.exports.kernel_0(0, 2);                  // 2 lanes of 6
+    expect(order()).toEqual([0, 1, 2, 3, 4, 5, 11, 10, 9, 8, 7, 6]);
+    inst.resetSched();
+    inst.i32(Cnt)[0] = 0;
+    inst.exports.kernel_0(7, 10);                 // 10 threads share 8 lanes (uneven: 12 chunks); every chunk still once
+    expect([...order()].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(order().slice(0, 2)).toEqual([10, 11]);  // lane 7 of 8 over 12 chunks: [floor(7 * 12 / 8), 12)
+  });
+
   it('keeps the static split (chunk tid of nthreads) for parallel loops nested in a serial loop, or sharing a stage', async () => {
     const N = 10;
     const pb = new ProgramBuilder();

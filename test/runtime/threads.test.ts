@@ -188,7 +188,7 @@ describe('session lifecycle with workers', () => {
   });
 });
 
-describe('threads: 2 gives exactly the outputs of threads: 1 on real models', () => {
+describe('threads: 2 and 3 give exactly the outputs of threads: 1 on real models', () => {
   const cases = [
     { name: 'digits_cnn', shapes: { image: [1, 1, 16, 16] } },
     { name: 'squeezenet1_1', shapes: undefined },
@@ -196,7 +196,8 @@ describe('threads: 2 gives exactly the outputs of threads: 1 on real models', ()
   for (const c of cases) {
     it.skipIf(!hasModel(c.name))(c.name, async () => {
       const { wasm } = await compiled(c.name, c.shapes ? { shapes: c.shapes } : {});
-      const [one, two] = await Promise.all([1, 2].map((threads) => InferenceSession.create(wasm, { threads, inlineWork: 0 })));
+      // 3 threads: lanes of unequal chunk counts (sched.ts), on 2 cores
+      const [one, two, three] = await Promise.all([1, 2, 3].map((threads) => InferenceSession.create(wasm, { threads, inlineWork: 0 })));
       try {
         const t = one!.meta.inputs[0]!;
         const size = t.shape.reduce((a, b) => a * b, 1);
@@ -206,8 +207,9 @@ describe('threads: 2 gives exactly the outputs of threads: 1 on real models', ()
         for (const f of feeds) want.push((await one!.run(f))[one!.outputNames[0]!]!.data);
         const got = await Promise.all(feeds.map((f) => two!.run(f)));
         got.forEach((out, i) => expect(out[two!.outputNames[0]!]!.data).toEqual(want[i]));
+        for (const [i, f] of feeds.entries()) expect((await three!.run(f))[three!.outputNames[0]!]!.data).toEqual(want[i]);
       } finally {
-        await Promise.all([one!.release(), two!.release()]);
+        await Promise.all([one!.release(), two!.release(), three!.release()]);
       }
     }, 60_000);
   }

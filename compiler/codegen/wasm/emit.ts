@@ -141,7 +141,7 @@ function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
     const site = ctx.opts.sched.next();
     const chunk = w.block(null, [setStart, w.if(w.binary('i32.lt_s', fn.get(i), fn.get(end)), runs)]);
     const { stmt, chunks } = claimLoop({
-      w, fn, nthreads: () => fn.get(1), site, lo: emitScalar(ctx, s.min), extent: emitScalar(ctx, s.extent), cap: chunkCap(ctx.kernel.flops, ctx.kernel.bytes),
+      w, fn, tid: () => fn.get(0), nthreads: () => fn.get(1), site, lo: emitScalar(ctx, s.min), extent: emitScalar(ctx, s.extent), cap: chunkCap(ctx.kernel.flops, ctx.kernel.bytes),
       begin: i, end, body: chunk, local: (t) => ctx.local(t),
     });
     ctx.segment.sites.push({ addr: site, chunks });

@@ -38,7 +38,7 @@ const UNARY = {
 
 const BINARY = {
   'i32.add': B.AddInt32, 'i32.sub': B.SubInt32, 'i32.mul': B.MulInt32, 'i32.div_s': B.DivSInt32, 'i32.div_u': B.DivUInt32,
-  'i32.rem_s': B.RemSInt32, 'i32.and': B.AndInt32, 'i32.or': B.OrInt32, 'i32.xor': B.XorInt32, 'i32.shl': B.ShlInt32,
+  'i32.rem_s': B.RemSInt32, 'i32.rem_u': B.RemUInt32, 'i32.and': B.AndInt32, 'i32.or': B.OrInt32, 'i32.xor': B.XorInt32, 'i32.shl': B.ShlInt32,
   'i32.shr_s': B.ShrSInt32, 'i32.shr_u': B.ShrUInt32, 'i32.eq': B.EqInt32, 'i32.ne': B.NeInt32, 'i32.lt_s': B.LtSInt32,
   'i32.le_s': B.LeSInt32, 'i32.gt_s': B.GtSInt32, 'i32.ge_s': B.GeSInt32,
   'i64.add': B.AddInt64, 'i64.sub': B.SubInt64, 'i64.mul': B.MulInt64, 'i64.div_s': B.DivSInt64, 'i64.rem_s': B.RemSInt64,
@@ -137,6 +137,7 @@ class WasmModule {
   atomicLoad32(addr: number): Ref { return this.m.i32.atomic.load(0, this.i32(addr)); }
   atomicStore32(addr: number, v: Ref): Ref { return this.m.i32.atomic.store(0, this.i32(addr), v); }
   atomicAdd32(addr: number, v: Ref): Ref { return this.m.i32.atomic.rmw.add(0, this.i32(addr), v); }
+  atomicAdd32At(ptr: Ref, v: Ref): Ref { return this.m.i32.atomic.rmw.add(0, ptr, v); }
   atomicNotify(addr: number, count: Ref): Ref { return this.m.memory.atomic.notify(this.i32(addr), count); }
   /** Sleeps while the word at addr equals expected, at most timeoutNs (default: no timeout). */
   atomicWait32(addr: number, expected: Ref, timeoutNs = -1): Ref { return this.m.memory.atomic.wait32(this.i32(addr), expected, this.i64(timeoutNs)); }
