@@ -9,10 +9,11 @@
 // chunk from either end and tells whether the two ends have met. Lane t is the same part of the
 // range in every kernel (rows [t/n, (t+1)/n) of the image, for a loop over row blocks), so a thread
 // mostly reads rows it wrote itself in the kernel before, from its own L2, and a thread that runs
-// out takes the chunks the lane's owner would have reached last. MobileNetV2 at 2 threads, one-off
-// A/B against one shared claim counter (modules compiled in one process, sessions round-robin in
-// blocks of 10 runs, 16-24 rounds, paired p50 of shared over lanes): 1.035x, 1.108x, 1.013x,
-// 1.043x; ResNet-18 1.070x.
+// out takes the chunks the lane's owner would have reached last. At 2 threads, one-off A/Bs against
+// one shared claim counter (modules compiled both ways in one process, sessions round-robin in
+// blocks of 10 runs, 10-24 rounds; median over rounds of shared's block p50 over lanes'):
+// MobileNetV2 1.035x, 1.108x, 1.013x, 1.043x; ResNet-18 1.070x; vit_tiny 1.060x; bert_mini 1.047x;
+// ShuffleNetV2 1.091x; SqueezeNet 1.101x.
 //
 // A stage boundary after such loops waits for DONE to reach the
 // chunk count instead of waiting for every thread to arrive: a thread the OS has descheduled claims
