@@ -99,8 +99,9 @@ interface ClaimArgs {
 }
 
 /**
- * for each claimed chunk c of `extent` iterations from `lo`: set begin/end, run body; returns the
- * statement and the local holding the chunk count (for waitSites).
+ * for each chunk c of `extent` iterations from `lo` that this thread claims (its own lane from the
+ * front, then the other lanes from their backs; with one thread, the single chunk): set begin/end,
+ * run body; returns the statement and the local holding the chunk count (for waitSites).
  */
 function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
   const { w, fn } = a;
