@@ -99,6 +99,11 @@ export function packColumnPanels(b: ArrayLike<number | bigint>, K: number, N: nu
 
 const offset = (base: Expr | undefined, e: Expr): Expr => (base ? bin('add', base, e) : e);
 
+/** B (K x N floats) at most this big is re-read from L2 per row block rather than walked column tile by column tile. */
+const ROWS_OUTER_B_BYTES = 256 * 1024;
+/** Row blocks enough to split among threads by rows. */
+const ROWS_OUTER_MIN_BLOCKS = 16;
+
 export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const { mr, nr } = gemmTileFor(spec);
   const vec = spec.N >= LANES;
@@ -122,8 +127,15 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const inner = vec ? ['ju', 'jv'] : ['jt'];
   if (vec) s.push({ p: 'split', axis: 'jt', factor: LANES, outer: 'ju', inner: 'jv' });
   // Keep the packed A panel of the current row block and the B panel of the current column tile hot:
-  // walk column tiles outermost when B (K x N) is the bigger operand to re-read.
-  const colsOuter = spec.N * 4 >= spec.M;
+  // walk column tiles outermost when B (K x N) is the bigger operand to re-read, unless B stays in
+  // L2 anyway and there are rows enough to share: then the threads split the rows, as the kernels
+  // before and after them do (sched.ts's lanes), and each reads rows it wrote itself. One-off A/Bs
+  // against columns outermost (modules compiled both ways in one process, sessions round-robin,
+  // paired median of block p50s), 1 thread / 2 threads: MobileNetV2 1.016x / 1.046x and 1.018x /
+  // 1.025x, SqueezeNet 1.040x / 1.029x, ShuffleNetV2 1.002x / 1.003x, bert_mini 1.007x / 1.045x,
+  // vit_tiny 1.010x / 1.021x, ResNet-18 (one small kernel changes) 0.984x / 0.993x.
+  const bInL2 = spec.K * spec.N * 4 <= ROWS_OUTER_B_BYTES && rowBlocks >= ROWS_OUTER_MIN_BLOCKS;
+  const colsOuter = spec.N * 4 >= spec.M && !(bInL2 && !spec.block && spec.batch === 1);
   s.push({ p: 'reorder', order: colsOuter ? ['b', 'jo', 'ib', 'k', 'ii', ...inner] : ['b', 'ib', 'jo', 'k', 'ii', ...inner] });
   const outer = colsOuter ? 'jo' : 'ib', inner2 = colsOuter ? 'ib' : 'jo';
   // When the tile loop with more blocks is the inner one, both become one parallel loop rather than

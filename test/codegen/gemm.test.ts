@@ -127,3 +127,31 @@ describe('gemm stage: A broadcast strategy (schedule primitive broadcast)', () =
   }
 });
 
+describe('gemm stage: which loop the threads split', () => {
+  /** The variable and trip count of the first parallel loop of a lowered body. */
+  const parallelLoop = (s: Stmt): { v: string; extent: number } | undefined => {
+    switch (s.k) {
+      case 'for': return s.kind === 'parallel' ? { v: s.v, extent: Number((s.extent as { v: number }).v) } : parallelLoop(s.body);
+      case 'seq': for (const x of s.body) { const r = parallelLoop(x); if (r) return r; } return undefined;
+      case 'let': case 'alloc': return parallelLoop(s.body);
+      default: return undefined;
+    }
+  };
+  const split = (M: number, N: number, K: number) => {
+    const pb = new ProgramBuilder();
+    const A = pb.buf('A', 'f32', [M, K]), B = pb.buf('B', 'f32', [K, N]), C = pb.buf('C', 'f32', [1, M, N]);
+    const k = gemmKernel({ name: 'g', out: C, batch: 1, M, N, K, a: (_b, _ib, _ii, i, kk) => load(A.name, [i, kk]), b: (_b, kk, j) => load(B.name, [kk, j]) });
+    return parallelLoop(k.body);
+  };
+
+  it('splits rows when B stays in L2 and there are rows to share (MobileNetV2 14x14 1x1 convs), so each thread reads rows it wrote', () => {
+    expect(split(196, 384, 64)).toEqual({ v: 'ib', extent: 49 });      // 96 KB of weights
+    expect(split(196, 64, 384)).toEqual({ v: 'ib', extent: 49 });
+  });
+
+  it('walks column tiles outermost when B is big (a transformer FFN) or rows are few (a classifier)', () => {
+    expect(split(196, 1024, 256)).toEqual({ v: 'jo', extent: 128 });     // 1 MB of weights
+    expect(split(4, 1000, 1280)).toEqual({ v: 'jo', extent: 125 });
+  });
+});
+
