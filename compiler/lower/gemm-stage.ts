@@ -134,8 +134,8 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   // paired median of block p50s), 1 thread / 2 threads: MobileNetV2 1.016x / 1.046x and 1.018x /
   // 1.025x, SqueezeNet 1.040x / 1.029x, ShuffleNetV2 1.002x / 1.003x, bert_mini 1.007x / 1.045x,
   // vit_tiny 1.010x / 1.021x, ResNet-18 (one small kernel changes) 0.984x / 0.993x.
-  const bInL2 = spec.K * spec.N * 4 <= ROWS_OUTER_B_BYTES && rowBlocks >= ROWS_OUTER_MIN_BLOCKS;
-  const colsOuter = spec.N * 4 >= spec.M && !(bInL2 && !spec.block && spec.batch === 1);
+  const threadsSplitRows = !spec.block && spec.batch === 1 && spec.K * spec.N * 4 <= ROWS_OUTER_B_BYTES && rowBlocks >= ROWS_OUTER_MIN_BLOCKS;
+  const colsOuter = spec.N * 4 >= spec.M && !threadsSplitRows;
   s.push({ p: 'reorder', order: colsOuter ? ['b', 'jo', 'ib', 'k', 'ii', ...inner] : ['b', 'ib', 'jo', 'k', 'ii', ...inner] });
   const outer = colsOuter ? 'jo' : 'ib', inner2 = colsOuter ? 'ib' : 'jo';
   // When the tile loop with more blocks is the inner one, both become one parallel loop rather than
