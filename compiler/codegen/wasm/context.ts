@@ -17,6 +17,8 @@ interface EmitOptions {
   relaxedSimd: boolean;
   /** Bytes between one thread's scratch and the next (address = offset + tid * stride). */
   scratchStride: number;
+  /** Most threads the module runs on (the runtime refuses more): tid < maxThreads. */
+  maxThreads: number;
   /** Counter sites for dynamically scheduled loops. */
   sched: SchedSites;
 }
@@ -63,7 +65,9 @@ class KernelCtx {
     this.vars.set('tid', 0);
     this.vars.set('nthreads', 1);
     this.vars.set(TID, 0);
-    this.scope.bind(TID, { type: { t: 'i32', lanes: 1 }, range: [0, 65535] });
+    // tid's true range, so tid * scratchStride is known to stay small and scratch addresses keep
+    // their constants in the load's offset (a loose range made every scratch access add them)
+    this.scope.bind(TID, { type: { t: 'i32', lanes: 1 }, range: [0, Math.max(0, opts.maxThreads - 1)] });
   }
 
   fail(message: string): never {

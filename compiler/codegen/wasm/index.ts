@@ -83,7 +83,7 @@ function emitWasm(program: Program, opts: EmitWasmOptions = {}): EmitWasmResult 
 
     const math = new MathLib(w);
     lowered.forEach((k, i) => {
-      emitKernel(w, math, program, k, `kernel_${i}`, { relaxedSimd, scratchStride: layout.scratch.bytesPerThread, sched });
+      emitKernel(w, math, program, k, `kernel_${i}`, { relaxedSimd, scratchStride: layout.scratch.bytesPerThread, maxThreads, sched });
       w.exportFunction(`kernel_${i}`);
     });
     if (sched.count !== sites) throw new AccelcError({ code: 'E_CODEGEN', message: `${sched.count} scheduling sites emitted, ${sites} planned`, model: program.name });
