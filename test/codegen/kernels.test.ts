@@ -247,6 +247,26 @@ describe('threads', () => {
     expect(order().slice(0, 2)).toEqual([10, 11]);  // lane 7 of 8 over 12 chunks: [floor(7 * 12 / 8), 12)
   });
 
+  it('spreads the iterations left over from an uneven chunk count, so lane t starts at iteration t * extent / lanes', () => {
+    // 28 iterations in 16 chunks (8 a thread, 2 threads): chunks of 1 or 2 iterations alternate, and
+    // lane 1 starts at 14, half way, as the 28 rows of the kernels before and after it split. (Giving
+    // the first 12 chunks 2 iterations each put lane 1 at 16.)
+    const N = 28;
+    const pb = new ProgramBuilder();
+    const O = pb.buf('O', 'i32', [N]), Cnt = pb.buf('Cnt', 'i32', [1]);
+    const tick = seq(store('O', [v('i')], load('Cnt', [c(0)])), store('Cnt', [c(0)], add(load('Cnt', [c(0)]), c(1))));
+    pb.kernel('order', loop('i', N, tick, 'parallel'), 64 * 1024 * 1024);
+    const inst = instantiate(pb.program());
+    const order = () => Array.from(inst.i32(O).entries()).sort((a, b) => a[1] - b[1]).map(([i]) => i);
+    inst.exports.kernel_0(1, 2);                  // alone: its own lane [14, 28) in order, then lane 0 chunk by chunk from the back
+    const seen = order();
+    expect(seen.slice(0, 14)).toEqual(Array.from({ length: 14 }, (_, i) => 14 + i));
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+    // lane 0's chunks, taken from the back: each a run of 1 or 2 iterations, the last chunk first
+    const rest = seen.slice(14);
+    expect(rest.slice(0, 2)).toEqual([12, 13]);
+  });
+
   it('keeps the static split (chunk tid of nthreads) for parallel loops nested in a serial loop, or sharing a stage', async () => {
     const N = 10;
     const pb = new ProgramBuilder();

@@ -115,11 +115,15 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
   const min = (x: () => Ref, y: () => Ref) => w.select(bin('i32.lt_s', x(), y()), x(), y());
   const own = () => w.unary('i32.eqz', get(j));
   const laneBound = (v: Ref) => bin('i32.div_u', bin('i32.mul', v, get(chunks)), get(lanes));
+  const chunkStart = (x: () => Ref) => bin('i32.add', bin('i32.mul', x(), get(q)), bin('i32.div_u', bin('i32.mul', x(), get(r)), get(chunks)));
   const lanesLoop = w.label('lanes'), claim = w.label('claim'), laneDone = w.label('lanedone');
   const runChunk = w.block(null, [
-    // chunk c = [c*q + min(c, r), + q + (c < r)), from lo
-    fn.set(a.begin, bin('i32.add', get(lo), bin('i32.add', bin('i32.mul', get(c), get(q)), min(() => get(c), () => get(r))))),
-    fn.set(a.end, bin('i32.add', bin('i32.add', get(a.begin), get(q)), bin('i32.lt_s', get(c), get(r)))),
+    // chunk c = [floor(c * ext / chunks), floor((c + 1) * ext / chunks)) from lo, as c*q + c*r/chunks
+    // (no overflow): the remainder spread evenly, so each lane holds its share of the iterations
+    // (lane t of n starts at iteration t*ext/n when n divides the chunks) and lane t covers the same
+    // rows in every kernel
+    fn.set(a.begin, bin('i32.add', get(lo), chunkStart(() => get(c)))),
+    fn.set(a.end, bin('i32.add', get(lo), chunkStart(() => bin('i32.add', get(c), i32(1))))),
     a.body,
     w.if(multi(), w.if(
       bin('i32.eq', w.atomicAdd32(a.site + DONE, i32(1)), bin('i32.sub', get(chunks), i32(1))),
