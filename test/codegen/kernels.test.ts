@@ -201,6 +201,25 @@ describe('addresses', () => {
   });
 });
 
+/** A kernel whose parallel loop over n iterations records the order they ran in (one chunk may hold several). */
+function orderKernel(n: number) {
+  const pb = new ProgramBuilder();
+  const O = pb.buf('O', 'i32', [n]);
+  pb.buf('Cnt', 'i32', [1]);
+  const tick = seq(store('O', [v('i')], load('Cnt', [c(0)])), store('Cnt', [c(0)], add(load('Cnt', [c(0)]), c(1))));
+  pb.kernel('order', loop('i', n, tick, 'parallel'), 64 * 1024 * 1024);   // work enough for all the chunks
+  const inst = instantiate(pb.program());
+  const order = () => Array.from(inst.i32(O).entries()).sort((a, b) => a[1] - b[1]).map(([i]) => i);
+  return { inst, order };
+}
+
+/** A sequence cut into runs of consecutive ascending values (the chunks, when a thread runs each in order). */
+function runs(seq: number[]): number[][] {
+  const out: number[][] = [];
+  for (const x of seq) { const last = out[out.length - 1]; if (last && x === last[last.length - 1] + 1) last.push(x); else out.push([x]); }
+  return out;
+}
+
 describe('threads', () => {
   it('schedules a lone top-level parallel loop dynamically: the first thread in takes every unclaimed chunk', () => {
     const N = 10;
@@ -238,8 +257,11 @@ describe('threads', () => {
     expect(order()).toEqual([4, 5, 6, 7, 11, 10, 9, 8, 3, 2, 1, 0]);
     inst.resetSched();
     inst.i32(Cnt)[0] = 0;
-    inst.exports.kernel_0(0, 2);                  // 2 lanes of 6
-    expect(order()).toEqual([0, 1, 2, 3, 4, 5, 11, 10, 9, 8, 7, 6]);
+    inst.exports.kernel_0(0, 2);                  // 2 lanes of 6: its own in order, then lane 1 chunk by chunk from the back
+    const two = order();
+    expect(two.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(two[6]).toBe(11);
+    expect(runs(two.slice(6)).map((r) => r[0])).toEqual([...runs(two.slice(6)).map((r) => r[0])].sort((a, b) => b - a));
     inst.resetSched();
     inst.i32(Cnt)[0] = 0;
     inst.exports.kernel_0(7, 10);                 // 10 threads share 8 lanes (uneven: 12 chunks); every chunk still once
@@ -248,23 +270,29 @@ describe('threads', () => {
   });
 
   it('spreads the iterations left over from an uneven chunk count, so lane t starts at iteration t * extent / lanes', () => {
-    // 28 iterations in 16 chunks (8 a thread, 2 threads): chunks of 1 or 2 iterations alternate, and
-    // lane 1 starts at 14, half way, as the 28 rows of the kernels before and after it split. (Giving
-    // the first 12 chunks 2 iterations each put lane 1 at 16.)
-    const N = 28;
-    const pb = new ProgramBuilder();
-    const O = pb.buf('O', 'i32', [N]), Cnt = pb.buf('Cnt', 'i32', [1]);
-    const tick = seq(store('O', [v('i')], load('Cnt', [c(0)])), store('Cnt', [c(0)], add(load('Cnt', [c(0)]), c(1))));
-    pb.kernel('order', loop('i', N, tick, 'parallel'), 64 * 1024 * 1024);
-    const inst = instantiate(pb.program());
-    const order = () => Array.from(inst.i32(O).entries()).sort((a, b) => a[1] - b[1]).map(([i]) => i);
-    inst.exports.kernel_0(1, 2);                  // alone: its own lane [14, 28) in order, then lane 0 chunk by chunk from the back
+    // 28 iterations in 16 chunks (8 a thread, 2 threads): lane 1 starts at 14, half way, as the 28
+    // rows of the kernels before and after it split. (Giving the first 12 chunks 2 iterations each
+    // put lane 1 at 16.)
+    const { inst, order } = orderKernel(28);
+    inst.exports.kernel_0(1, 2);                  // alone: its own lane [14, 28) in order, then lane 0 from its back
     const seen = order();
     expect(seen.slice(0, 14)).toEqual(Array.from({ length: 14 }, (_, i) => 14 + i));
-    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
-    // lane 0's chunks, taken from the back: each a run of 1 or 2 iterations, the last chunk first
-    const rest = seen.slice(14);
-    expect(rest.slice(0, 2)).toEqual([12, 13]);
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 28 }, (_, i) => i));
+    expect(seen[14]).toBe(13);
+  });
+
+  it('shrinks the chunks along each lane (guided), so the last ones, waited on or taken from the back, are short', () => {
+    // 64 iterations, 2 lanes of 8 chunks: even chunks would be 4 iterations each; guided ones
+    // weigh 8, 7, ..., 1 along the lane (codegen/wasm/sched.ts).
+    const { inst, order } = orderKernel(64);
+    inst.exports.kernel_0(1, 2);                  // alone: lane 1 in order, then lane 0 chunk by chunk from its back
+    const seen = order();
+    expect(seen.slice(0, 32)).toEqual(Array.from({ length: 32 }, (_, i) => 32 + i));
+    const stolen = runs(seen.slice(32));          // lane 0's chunks in the order taken: back first
+    expect(stolen.map((r) => r[0])).toEqual([...stolen.map((r) => r[0])].sort((a, b) => b - a));
+    expect(stolen.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    expect(stolen[0]).toEqual([31]);              // the last chunk: one iteration
+    expect(stolen[stolen.length - 1].length).toBeGreaterThanOrEqual(6);   // the first: 32 * 8/36 of them
   });
 
   it('keeps the static split (chunk tid of nthreads) for parallel loops nested in a serial loop, or sharing a stage', async () => {
