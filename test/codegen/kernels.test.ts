@@ -6,6 +6,7 @@ import type { Expr, Stmt } from '../../compiler/ir/loop.js';
 import { c, f, v, add, mul, sub, max, bin, load, store, seq, loop } from '../../compiler/ir/loop.js';
 import { META_SECTION } from '../../runtime/meta.js';
 import { emitWasm } from '../../compiler/codegen/wasm/index.js';
+import { chunkCap } from '../../compiler/codegen/wasm/sched.js';
 import { ProgramBuilder, localBuf, instantiate, randoms } from './helpers.js';
 
 const cast = (t: 'f32' | 'i32' | 'i64', a: Expr): Expr => ({ k: 'cast', t, a });
@@ -201,13 +202,18 @@ describe('addresses', () => {
   });
 });
 
-/** A kernel whose parallel loop over n iterations records the order they ran in (one chunk may hold several). */
-function orderKernel(n: number) {
+/**
+ * A kernel whose parallel loop over n iterations records the order they ran in (one chunk may hold
+ * several); its work caps the loop at `chunks` chunks (sched.ts's chunkCap), whatever the chunks per thread.
+ */
+function orderKernel(n: number, chunks = 16) {
   const pb = new ProgramBuilder();
   const O = pb.buf('O', 'i32', [n]);
   pb.buf('Cnt', 'i32', [1]);
   const tick = seq(store('O', [v('i')], load('Cnt', [c(0)])), store('Cnt', [c(0)], add(load('Cnt', [c(0)]), c(1))));
-  pb.kernel('order', loop('i', n, tick, 'parallel'), 64 * 1024 * 1024);   // work enough for all the chunks
+  const flops = chunks * 512 * 1024;
+  expect(chunkCap(flops, 0)).toBe(chunks);
+  pb.kernel('order', loop('i', n, tick, 'parallel'), flops);
   const inst = instantiate(pb.program());
   const order = () => Array.from(inst.i32(O).entries()).sort((a, b) => a[1] - b[1]).map(([i]) => i);
   return { inst, order };
@@ -270,7 +276,7 @@ describe('threads', () => {
   });
 
   it('spreads the iterations left over from an uneven chunk count, so lane t starts at iteration t * extent / lanes', () => {
-    // 28 iterations in 16 chunks (8 a thread, 2 threads): lane 1 starts at 14, half way, as the 28
+    // 28 iterations in 16 chunks (2 threads): lane 1 starts at 14, half way, as the 28
     // rows of the kernels before and after it split. (Giving the first 12 chunks 2 iterations each
     // put lane 1 at 16.)
     const { inst, order } = orderKernel(28);

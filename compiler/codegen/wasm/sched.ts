@@ -55,10 +55,13 @@ const BACK = 1 << 16;
 /**
  * Chunks per thread: enough to even out a thread that was descheduled, few enough to stay cheap.
  * 8 rather than 4: MobileNetV2 at 2 threads, p50 on a busy machine 17.1-17.8 ms against 20.6-23.2
- * (the same minimum, ~12 ms, when quiet); 16 measured like 8 (A/B of modules compiled in one
- * process, sessions run round-robin).
+ * (the same minimum, ~12 ms, when quiet); 16 measured like 8 with even chunks (A/B of modules
+ * compiled in one process, sessions run round-robin). With guided chunks 16 rather than 8 (a lane's
+ * last chunk 1/136 of it instead of 1/36, for twice the claims; one-off A/B, 2-thread sessions in
+ * alternating order, 40-60 rounds of 10 runs, paired median): MobileNetV2 1.020x and 1.041x,
+ * ResNet-18 1.018x, ShuffleNetV2 1.010x, SqueezeNet 1.007x, bert_mini 0.998x, vit_tiny 0.999x.
  */
-const CHUNKS_PER_THREAD = 8;
+const CHUNKS_PER_THREAD = 16;
 /**
  * The least work worth a chunk of its own, in flop-equivalents (a byte moved counts as 4 flops:
  * ~15 GB/s against ~50 GFLOP/s here): about 10 us. Handing a chunk to another thread costs a few
