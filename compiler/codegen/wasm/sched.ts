@@ -139,11 +139,7 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
     bin('i32.mul', bin('i32.div_u', get(len), get(dd)), weight(x)),
     bin('i32.div_u', bin('i32.mul', bin('i32.rem_u', get(len), get(dd)), weight(x)), get(dd))));
   const runChunk = w.block(null, [
-    fn.set(lLo, chunkStart(() => get(laneLo))),
-    fn.set(len, bin('i32.sub', chunkStart(() => get(laneHi)), get(lLo))),
-    fn.set(m, bin('i32.sub', get(laneHi), get(laneLo))),
     fn.set(ii, bin('i32.sub', get(c), get(laneLo))),
-    fn.set(dd, bin('i32.div_u', bin('i32.mul', get(m), bin('i32.add', get(m), i32(1))), i32(2))),
     fn.set(a.begin, bin('i32.add', get(lo), inLane(() => get(ii)))),
     fn.set(a.end, bin('i32.add', get(lo), inLane(() => bin('i32.add', get(ii), i32(1))))),
     a.body,
@@ -178,6 +174,11 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
         fn.set(u, bin('i32.rem_u', bin('i32.add', a.tid(), get(j)), get(lanes))),
         fn.set(laneLo, laneBound(get(u))),
         fn.set(laneHi, laneBound(bin('i32.add', get(u), i32(1)))),
+        // the lane's iterations, chunk count and total weight, for its chunks' bounds (runChunk)
+        fn.set(lLo, chunkStart(() => get(laneLo))),
+        fn.set(len, bin('i32.sub', chunkStart(() => get(laneHi)), get(lLo))),
+        fn.set(m, bin('i32.sub', get(laneHi), get(laneLo))),
+        fn.set(dd, bin('i32.div_u', bin('i32.mul', get(m), bin('i32.add', get(m), i32(1))), i32(2))),
         w.block(laneDone, [claimOne]),
         fn.set(j, bin('i32.add', get(j), i32(1))),
         w.br(lanesLoop, bin('i32.lt_s', get(j), get(lanes))),
