@@ -1,6 +1,6 @@
 // The benchmark suite (`npm run bench`, which builds first; this file imports accelc from dist/):
 //
-//   node bench/run.mjs [--models a,b] [--threads 1,2] [--iters 20] [--scaling-runs 60] [--warmup 3] [--simd auto|plain|relaxed]
+//   node bench/run.mjs [--models a,b] [--threads 1,2] [--iters 20] [--scaling-runs 150] [--warmup 3] [--simd auto|plain|relaxed]
 //                      [--json] [--models-dir DIR]
 //     accelc vs onnxruntime-web (WASM SIMD) vs TF.js WASM (bench/peers/tfjs.mjs) vs onnxruntime-node
 //     on the same seeded random input, per model at each thread count: p50, ratios and their
@@ -34,6 +34,12 @@ const PEAK_FILE = path.join(results, 'peak.json');
 const DEFAULT_MODELS = ['mobilenet_v2', 'resnet18', 'squeezenet1_1', 'shufflenet_v2_x1_0', 'digits_cnn', 'bert_mini', 'vit_tiny'];
 const RSS_RUNS = 3;
 
+/**
+ * Runs a side in the thread-scaling table, in blocks of 5: 30 pairs of adjacent blocks. With 12
+ * (60 runs, sessions 8-13) the paired median of one model moved 1.48-1.81x between runs of the
+ * same code, its pairs spanning 1.2-2.0x within a run; the median of n pairs narrows as 1/sqrt(n).
+ */
+const SCALING_RUNS = 150;
 const USAGE = 'usage: node bench/run.mjs [--models a,b] [--threads 1,2] [--iters N] [--scaling-runs N] [--warmup N] [--simd auto|plain|relaxed] [--json] [--models-dir DIR]\n' +
   '       node bench/run.mjs --peak [--json]';
 
@@ -43,7 +49,7 @@ else await benchCommand();
 process.exit(0);
 
 function parseOptions(argv) {
-  const opts = { peak: false, threads: [1, 2], models: DEFAULT_MODELS, iters: 20, scalingRuns: 60, warmup: 3, simd: 'auto', json: false, modelsDir: path.resolve(repo, '..', 'shared', 'models') };
+  const opts = { peak: false, threads: [1, 2], models: DEFAULT_MODELS, iters: 20, scalingRuns: SCALING_RUNS, warmup: 3, simd: 'auto', json: false, modelsDir: path.resolve(repo, '..', 'shared', 'models') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
