@@ -4,7 +4,8 @@
 // Given an ONNX model (a path ending in .onnx, or bytes that are not WebAssembly) it compiles it
 // first, loading the compiler only then: users who ship .wasm never load binaryen.
 // threads > 1 runs the kernels on a worker pool (pool.ts); threads 1 runs them on the calling
-// thread. Either way runs go one at a time through a bounded queue (run-queue.ts).
+// thread, or with worker: true on a pool of one worker. Either way runs go one at a time through a
+// bounded queue (run-queue.ts).
 
 import type { CompileOptions } from '../compiler/compile.js';
 import { fail } from '../compiler/errors.js';
@@ -34,7 +35,15 @@ interface SessionOptions extends LoadOptions {
    */
   threads?: number;
   /**
-   * With threads > 1, a model with less work than this per run (flops + 4 x bytes moved) still runs
+   * threads 1 only: run the kernels on one worker of the session's own instead of on the calling
+   * thread. run() then never blocks the caller's event loop, a timeout or an AbortSignal stops a run
+   * between two kernels, and several such sessions in one process run side by side on different
+   * cores: throughput, where threads > 1 shortens each run instead. A model below inlineWork still
+   * runs on the calling thread. (With threads > 1 the kernels always run on workers.)
+   */
+  worker?: boolean;
+  /**
+   * With threads > 1 (or worker), a model with less work than this per run (flops + 4 x bytes moved) still runs
    * on the calling thread: handing it to the workers and awaiting them costs more than the whole
    * run. Default 10e6 (~0.2 ms on one core here); 0 = always use the workers.
    */
@@ -64,9 +73,9 @@ class InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly meta: ModuleMeta;
-  /** Threads the kernels run on (1: the calling thread; N > 1: N workers). */
+  /** Threads the kernels run on (1: the calling thread, or one worker with options.worker; N > 1: N workers). */
   readonly threads: number;
-  /** threads > 1, but the model is below options.inlineWork: runs execute on the calling thread, no workers start. */
+  /** Workers were asked for (threads > 1, or options.worker), but the model is below options.inlineWork: runs execute on the calling thread, no workers start. */
   readonly inline: boolean;
   readonly maxQueue: number;
   #model: LoadedModel | undefined;
@@ -95,14 +104,16 @@ class InferenceSession {
     const maxQueue = checkCount('maxQueue', options.maxQueue ?? DEFAULT_MAX_QUEUE);
     const timeoutMs = checkTimeout(options.timeoutMs);
     const warmup = checkWarmup(options.warmup);
+    const worker = checkFlag('worker', options.worker);
     if (options.threads !== undefined) checkThreads(options.threads);
     const dynamic = await openDynamicOnnx(source, options);
     const wasmSource = dynamic?.wasm ?? await resolveSource(source, options.compile);
     const model = await loadModel(wasmSource, options);
     const threads = await chooseThreads(options.threads, model.meta);
-    const inline = threads > 1 && modelWork(model.meta) < checkCount('inlineWork', options.inlineWork ?? DEFAULT_INLINE_WORK);
+    const workers = threads > 1 || worker;
+    const inline = workers && modelWork(model.meta) < checkCount('inlineWork', options.inlineWork ?? DEFAULT_INLINE_WORK);
     const profile = options.profile ? new KernelProfile(model.meta.kernels.length, threads) : undefined;
-    const pool = threads > 1 && !inline ? await WorkerPool.create(model, threads, profile) : undefined;
+    const pool = workers && !inline ? await WorkerPool.create(model, threads, profile) : undefined;
     const session = new InferenceSession(model, pool, { threads, maxQueue, timeoutMs, profile, inline });
     session.#dynamic = dynamic?.specializer;
     try {
@@ -249,6 +260,11 @@ async function chooseThreads(threads: number | undefined, meta: ModuleMeta): Pro
     fail('E_USAGE', `threads=${threads}, but the module was compiled for at most ${max} threads (recompile with --max-threads ${threads})`, { model: meta.name });
   }
   return threads;
+}
+
+function checkFlag(name: string, v: unknown): boolean {
+  if (v !== undefined && typeof v !== 'boolean') fail('E_USAGE', `${name} must be true or false, got ${String(v)}`);
+  return v === true;
 }
 
 function checkCount(name: string, n: unknown): number {

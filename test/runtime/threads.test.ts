@@ -188,6 +188,62 @@ describe('session lifecycle with workers', () => {
   });
 });
 
+describe('threads: 1 with worker: true runs on one worker of its own', () => {
+  let here: InferenceSession, off: InferenceSession;
+  beforeAll(async () => {
+    const { wasm } = buildThreadsModule();
+    [here, off] = await Promise.all([InferenceSession.create(wasm, { threads: 1 }), InferenceSession.create(wasm, { threads: 1, worker: true, inlineWork: 0 })]);
+  });
+  afterAll(() => Promise.all([here.release(), off.release()]));
+
+  it('gives the outputs of the calling thread, and leaves its event loop free during a run', async () => {
+    expect([off.threads, off.inline, off.workerStarts]).toEqual([1, false, 1]);
+    expect([here.threads, here.inline, here.workerStarts]).toEqual([1, false, 0]);
+    expect(await y(off, input(50))).toEqual(await y(here, input(50)));
+    // an immediate set before a run of ~20M spins fires first only when the run is off this thread
+    const order = async (s: InferenceSession) => {
+      const seen: string[] = [];
+      setImmediate(() => seen.push('immediate'));
+      await y(s, input(51, { spin: 20 }));
+      seen.push('run');
+      await new Promise((r) => setImmediate(r));
+      return seen;
+    };
+    expect(await order(off)).toEqual(['immediate', 'run']);
+    expect(await order(here)).toEqual(['run', 'immediate']);
+  });
+
+  it('stops a running run on a timeout or a cancel, and runs the next', async () => {
+    const timedOut = await failure(y(off, input(52, { spin: LONG }), { timeoutMs: 100 }));
+    expect(timedOut.message).toBe('E_RUNTIME: model threads: the run did not finish within 100 ms');
+    expect(await y(off, input(53))).toEqual(expectedThreadsOutput(input(53)));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    expect((await failure(y(off, input(54, { spin: LONG }), { signal: ac.signal }))).reason).toBe('cancelled');
+    expect(await y(off, input(55))).toEqual(expectedThreadsOutput(input(55)));
+    expect(off.workerStarts).toBe(3);   // the spinning worker did not stop by itself: terminated, respawned
+  });
+
+  it('runs two such sessions at once, each output its own', async () => {
+    const other = await InferenceSession.create(buildThreadsModule({ name: 'm2' }).wasm, { threads: 1, worker: true, inlineWork: 0 });
+    try {
+      const xs = [input(56, { spin: 20 }), input(57, { spin: 20 })];
+      const seen: string[] = [];
+      setImmediate(() => seen.push('immediate'));
+      const runs = [y(off, xs[0]!), y(other, xs[1]!)].map((p) => p.then((out) => (seen.push('run'), out)));
+      expect(await Promise.all(runs)).toEqual(xs.map(expectedThreadsOutput));
+      expect(seen).toEqual(['immediate', 'run', 'run']);   // both were off this thread
+    } finally {
+      await other.release();
+    }
+  });
+
+  it('refuses a worker option that is not a boolean', async () => {
+    await expect(InferenceSession.create(buildThreadsModule().wasm, { threads: 1, worker: 'yes' as unknown as boolean })).rejects.toThrow(
+      'E_USAGE: worker must be true or false, got yes');
+  });
+});
+
 describe('threads: 2 and 3 give exactly the outputs of threads: 1 on real models', () => {
   const cases = [
     { name: 'digits_cnn', shapes: { image: [1, 1, 16, 16] } },
