@@ -271,21 +271,23 @@ describe('threads: 2 and 3 give exactly the outputs of threads: 1 on real models
   }
 });
 
-describe('inlineWork: a tiny model runs on the calling thread even with threads: 2', () => {
+describe('inlineWork: a tiny model runs on the calling thread even with threads: 2 (or worker: true)', () => {
   it.skipIf(!hasModel('digits_cnn'))('runs digits_cnn inline by default, on the workers with inlineWork 0, same outputs', async () => {
     const { wasm } = await compiled('digits_cnn', { shapes: { image: [1, 1, 16, 16] } });
     const inline = await InferenceSession.create(wasm, { threads: 2 });
     const pooled = await InferenceSession.create(wasm, { threads: 2, inlineWork: 0 });
+    const oneWorker = await InferenceSession.create(wasm, { threads: 1, worker: true });
     try {
       expect([inline.inline, inline.threads, inline.workerStarts]).toEqual([true, 2, 0]);
       expect([pooled.inline, pooled.threads, pooled.workerStarts]).toEqual([false, 2, 1]);
+      expect([oneWorker.inline, oneWorker.threads, oneWorker.workerStarts]).toEqual([true, 1, 0]);   // worker: true too
       const t = inline.meta.inputs[0]!;
       const x = new Float32Array(t.shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.cos(i * 0.07));
       const feeds = { [t.name]: new Tensor('float32', x, t.shape) };
       const [a, b] = [await inline.run(feeds), await pooled.run(feeds)];
       expect(a[inline.outputNames[0]!]!.data).toEqual(b[pooled.outputNames[0]!]!.data);
     } finally {
-      await Promise.all([inline.release(), pooled.release()]);
+      await Promise.all([inline.release(), pooled.release(), oneWorker.release()]);
     }
     await expect(InferenceSession.create(wasm, { threads: 2, inlineWork: -1 })).rejects.toThrow(/inlineWork must be a non-negative integer/);
   }, 60_000);
