@@ -43,9 +43,9 @@ interface SessionOptions extends LoadOptions {
    */
   worker?: boolean;
   /**
-   * With threads > 1 (or worker), a model with less work than this per run (flops + 4 x bytes moved) still runs
-   * on the calling thread: handing it to the workers and awaiting them costs more than the whole
-   * run. Default 10e6 (~0.2 ms on one core here); 0 = always use the workers.
+   * With threads > 1 (or worker), a model with less work than this per run (flops + 4 x bytes
+   * moved) still runs on the calling thread: handing it to the workers and awaiting them costs more
+   * than the whole run. Default 10e6 (~0.2 ms on one core here); 0 = always use the workers.
    */
   inlineWork?: number;
   /** Runs that may wait behind the one in flight; past that run() rejects (reason 'queue-full'). Default 64. */
@@ -75,7 +75,10 @@ class InferenceSession {
   readonly meta: ModuleMeta;
   /** Threads the kernels run on (1: the calling thread, or one worker with options.worker; N > 1: N workers). */
   readonly threads: number;
-  /** Workers were asked for (threads > 1, or options.worker), but the model is below options.inlineWork: runs execute on the calling thread, no workers start. */
+  /**
+   * Workers were asked for (threads > 1, or options.worker), but the model is below
+   * options.inlineWork: runs execute on the calling thread, no workers start.
+   */
   readonly inline: boolean;
   readonly maxQueue: number;
   #model: LoadedModel | undefined;
