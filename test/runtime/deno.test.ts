@@ -23,11 +23,12 @@ const SCRIPT = join(root, 'test', 'helpers', 'deno-run.mjs');
 interface Printed {
   engine: string;
   threads: number;
+  workerStarts: number;
   outputs: Record<string, { type: string; dims: number[]; base64: string }>;
 }
 
-async function runDeno(wasmPath: string, inputsPath: string, threads: number): Promise<Printed> {
-  const { stdout } = await promisify(execFile)(DENO, ['run', '--allow-read', SCRIPT, wasmPath, inputsPath, String(threads)], {
+async function runDeno(wasmPath: string, inputsPath: string, threads: number, worker = false): Promise<Printed> {
+  const { stdout } = await promisify(execFile)(DENO, ['run', '--allow-read', SCRIPT, wasmPath, inputsPath, String(threads), ...(worker ? ['worker'] : [])], {
     env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     timeout: 60_000,
   });
@@ -67,6 +68,21 @@ describe.skipIf(!existsSync(DENO))('Node and Deno', () => {
       }
     }, 60_000);
   }
+
+  it.skipIf(!hasModel('digits_cnn'))('runs a threads: 1, worker: true session on one Deno worker, to the outputs of the calling thread', async () => {
+    const { wasm, meta } = await compiled('digits_cnn', { relaxedSimd: false, shapes: { image: [1, 1, 16, 16] } });
+    const dir = mkdtempSync(join(tmpdir(), 'accelc-deno-'));
+    const t = meta.inputs[0]!;
+    const feeds = { [t.name]: new Tensor('float32', new Float32Array(t.shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.cos(i * 0.021)), t.shape) };
+    writeFileSync(join(dir, 'model.wasm'), wasm);
+    await writeNpz(join(dir, 'inputs.npz'), feeds);
+    const session = await InferenceSession.create(wasm, { threads: 1 });
+    const ours = await session.run(feeds);
+    await session.release();
+    const deno = await runDeno(join(dir, 'model.wasm'), join(dir, 'inputs.npz'), 1, true);
+    expect([deno.threads, deno.workerStarts]).toEqual([1, 1]);
+    for (const [name, tensor] of Object.entries(ours)) expect(deno.outputs[name]!.base64).toBe(base64(tensor));
+  }, 60_000);
 
   it.skipIf(!hasModel('squeezenet1_1'))('runs the relaxed-SIMD kernels of a default module, agreeing with Node to 1e-5', async () => {
     const { wasm, meta } = await compiled('squeezenet1_1');
