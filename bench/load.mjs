@@ -4,8 +4,10 @@
 // inputs), reports p50/p99 latency, throughput and the server's RSS before and after, then stops
 // the server. Run after `npm run build`:
 //   node bench/load.mjs [--model squeezenet1_1] [--requests 1000] [--clients 32] [--inputs 8]
-//                       [--threads N] [--deadline-s 300] [--json]
-// Exits 1 if any response is wrong or lost, or the deadline passes. Writes bench/results/load.json.
+//                       [--threads N] [--sessions N] [--worker] [--deadline-s 300] [--json]
+// (--sessions, --worker: the server's own flags, e.g. --threads 1 --worker --sessions 2 for N
+// single-thread sessions on workers of their own.) Exits 1 if any response is wrong or lost, or the
+// deadline passes. Writes bench/results/load.json (load-sessions.json with --sessions above 1).
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
-const USAGE = 'usage: node bench/load.mjs [--model NAME|file.onnx|file.wasm] [--requests N] [--clients N] [--inputs N] [--threads N] [--deadline-s S] [--json]';
+const USAGE = 'usage: node bench/load.mjs [--model NAME|file.onnx|file.wasm] [--requests N] [--clients N] [--inputs N] [--threads N] [--sessions N] [--worker] [--deadline-s S] [--json]';
 
 const opts = parseOptions(process.argv.slice(2));
 const imp = (p) => import(pathToFileURL(path.join(repo, 'dist', p)).href);
@@ -24,7 +26,7 @@ const [{ InferenceSession }, { Tensor }, { compile }] = await Promise.all([imp('
 
 const wasmPath = await compiledModel(opts.model);
 const reference = await references(wasmPath, opts.inputs);
-const server = await startServer(wasmPath, opts.threads);
+const server = await startServer(wasmPath, opts);
 let report;
 try {
   const before = await health(server.port);
@@ -39,12 +41,12 @@ try {
 }
 const out = path.join(repo, 'bench', 'results');
 mkdirSync(out, { recursive: true });
-writeFileSync(path.join(out, 'load.json'), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(path.join(out, opts.sessions > 1 ? 'load-sessions.json' : 'load.json'), JSON.stringify(report, null, 2) + '\n');
 console.log(opts.json ? JSON.stringify(report, null, 2) : text(report));
 process.exit(report.ok ? 0 : 1);
 
 function parseOptions(argv) {
-  const o = { model: 'squeezenet1_1', requests: 1000, clients: 32, inputs: 8, threads: 0, deadlineS: 300, json: false };
+  const o = { model: 'squeezenet1_1', requests: 1000, clients: 32, inputs: 8, threads: 0, sessions: 1, worker: false, deadlineS: 300, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const int = () => {
@@ -57,6 +59,8 @@ function parseOptions(argv) {
     else if (a === '--clients') o.clients = Math.max(1, int());
     else if (a === '--inputs') o.inputs = Math.max(1, int());
     else if (a === '--threads') o.threads = int();
+    else if (a === '--sessions') o.sessions = Math.max(1, int());
+    else if (a === '--worker') o.worker = true;
     else if (a === '--deadline-s') o.deadlineS = int();
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
@@ -95,9 +99,10 @@ async function references(wasm, count) {
   return refs;
 }
 
-function startServer(wasm, threads) {
-  const args = [path.join(repo, 'examples', 'node-server.mjs'), wasm, '--port', '0', '--max-queue', '64'];
+function startServer(wasm, { threads, sessions, worker }) {
+  const args = [path.join(repo, 'examples', 'node-server.mjs'), wasm, '--port', '0', '--max-queue', '64', '--sessions', String(sessions)];
   if (threads) args.push('--threads', String(threads));
+  if (worker) args.push('--worker', '1');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -178,7 +183,7 @@ function summarize(results, { before, after, seconds }) {
   for (const r of wrong) errors[r.why] = (errors[r.why] ?? 0) + 1;
   return {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown cpu', cores: os.availableParallelism(),
-    model: before.model, threads: before.threads, clients: opts.clients, inputs: opts.inputs,
+    model: before.model, sessions: before.sessions, threads: before.threads, worker: before.worker, clients: opts.clients, inputs: opts.inputs,
     requests: results.length, answered: done.length, correct: done.length - wrong.length, wrong_or_failed: wrong.length,
     lost: results.length - done.length, errors,
     p50_ms: pct(50), p99_ms: pct(99), max_ms: pct(100), seconds: Math.round(seconds * 100) / 100,
@@ -190,7 +195,7 @@ function summarize(results, { before, after, seconds }) {
 
 function text(r) {
   return [
-    `load: ${r.model} on ${r.threads} threads, ${r.requests} requests from ${r.clients} clients (${r.inputs} distinct inputs), loopback`,
+    `load: ${r.model} on ${r.sessions} session${r.sessions > 1 ? 's' : ''} of ${r.threads} thread${r.threads > 1 ? 's' : ''}${r.worker ? ' (worker: true)' : ''}, ${r.requests} requests from ${r.clients} clients (${r.inputs} distinct inputs), loopback`,
     `  correct ${r.correct}/${r.requests}, wrong or failed ${r.wrong_or_failed}, lost ${r.lost}${Object.keys(r.errors).length ? ' ' + JSON.stringify(r.errors) : ''}`,
     `  latency p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, max ${r.max_ms} ms; ${r.requests_per_s} requests/s over ${r.seconds} s`,
     `  server RSS ${r.rss_before_mb} MB before, ${r.rss_after_mb} MB after; workers started ${r.worker_starts} time(s)`,

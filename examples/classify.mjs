@@ -4,7 +4,11 @@
 //   POST /classify   body: the model's first input as raw float32 little-endian bytes
 //                    (Content-Type application/octet-stream), or JSON {"data": [numbers]}
 //                    -> 200 {"top": [{"index", "score", "probability"} x 5], "ms"}
-//   GET  /health     -> 200 {"ok": true, "model", "threads", "inline", "pending", "maxQueue", "rss"}
+//   GET  /health     -> 200 {"ok": true, "model", "sessions", "threads", "worker", "inline", "pending",
+//                               "maxQueue", "workerStarts", "rss"}
+// --sessions N serves from N sessions of the model, each request going to the one with the fewest
+// runs pending; with --threads 1 --worker 1 each runs on a worker of its own, so N requests run at
+// once on N cores (throughput), where one session with --threads N splits each request N ways.
 // Errors: 400 bad input, 404/405 unknown route, 413 body too large, 503 queue full (retry),
 // 504 timeout, 500 a failed run (trap, dead worker); the body is {"error", "code", "reason"}.
 
@@ -30,22 +34,35 @@ function parseFlags(argv, defaults) {
     if (value === undefined) throw new Error(`${a} needs a value`);
     opts[key] = typeof defaults[key] === 'number' ? Number(value) : value;
   }
-  if (!opts.model) throw new Error('usage: <server> MODEL.wasm [--port 8080] [--threads N] [--max-queue N] [--timeout-ms N] [--top K] [--inline-work W]');
+  if (!opts.model) throw new Error('usage: <server> MODEL.wasm [--port 8080] [--threads N] [--sessions N] [--worker 0|1] [--max-queue N] [--timeout-ms N] [--top K] [--inline-work W]');
   return opts;
 }
 
 /**
- * Loads the model (threads 0 = as many as there are cores; inlineWork -1 = the runtime's default) and returns
- * handle(method, path, body: Uint8Array, contentType, signal) -> { status, json }, and close().
+ * Loads the model into `sessions` sessions (default 1; threads 0 = as many as there are cores;
+ * worker 1 = a threads-1 session on a worker; inlineWork -1 = the runtime's default) and returns
+ * handle(method, path, body: Uint8Array, contentType, signal) -> { status, json }, the sessions, and close().
  */
-async function openClassifier({ model, threads, maxQueue, timeoutMs, top, inlineWork }, rss = () => undefined) {
-  const session = await InferenceSession.create(model, {
+async function openClassifier({ model, threads, sessions: count = 1, worker = 0, maxQueue, timeoutMs, top, inlineWork }, rss = () => undefined) {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--sessions must be a positive integer, got ${count}`);
+  const options = {
     threads: threads > 0 ? threads : undefined,
+    worker: worker === 1,
     inlineWork: inlineWork >= 0 ? inlineWork : undefined,
     maxQueue,
     timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
     warmup: true,
-  });
+  };
+  const sessions = [];
+  try {
+    for (let i = 0; i < count; i++) sessions.push(await InferenceSession.create(model, options));
+  } catch (e) {
+    await Promise.all(sessions.map((x) => x.release()));
+    throw e;
+  }
+  const session = sessions[0];
+  /** The session with the fewest runs pending (the first such). */
+  const pick = () => sessions.reduce((best, x) => (x.pending < best.pending ? x : best));
   const input = session.meta.inputs[0];
   if (input.dtype !== 'float32') throw new Error(`the example serves float32 models; ${input.name} is ${input.dtype}`);
   const size = input.shape.reduce((a, b) => a * b, 1);
@@ -54,7 +71,8 @@ async function openClassifier({ model, threads, maxQueue, timeoutMs, top, inline
   async function handle(method, path, body, contentType, signal) {
     if (path === '/health') {
       if (method !== 'GET') return { status: 405, json: { error: 'use GET' } };
-      return { status: 200, json: { ok: true, model: session.meta.name, threads: session.threads, inline: session.inline, pending: session.pending, maxQueue: session.maxQueue, workerStarts: session.workerStarts, rss: rss() } };
+      const sum = (f) => sessions.reduce((a, x) => a + f(x), 0);
+      return { status: 200, json: { ok: true, model: session.meta.name, sessions: sessions.length, threads: session.threads, worker: options.worker, inline: session.inline, pending: sum((x) => x.pending), maxQueue: session.maxQueue, workerStarts: sum((x) => x.workerStarts), rss: rss() } };
     }
     if (path !== '/classify') return { status: 404, json: { error: `no route ${path}; try POST /classify or GET /health` } };
     if (method !== 'POST') return { status: 405, json: { error: 'use POST' } };
@@ -67,7 +85,7 @@ async function openClassifier({ model, threads, maxQueue, timeoutMs, top, inline
     }
     const t0 = performance.now();
     try {
-      const outputs = await session.run({ [input.name]: new Tensor('float32', data, input.shape) }, { signal });
+      const outputs = await pick().run({ [input.name]: new Tensor('float32', data, input.shape) }, { signal });
       const scores = outputs[session.outputNames[0]].data;
       return { status: 200, json: { top: topK(scores, top), ms: Math.round((performance.now() - t0) * 100) / 100 } };
     } catch (e) {
@@ -76,7 +94,7 @@ async function openClassifier({ model, threads, maxQueue, timeoutMs, top, inline
     }
   }
 
-  return { session, handle, close: () => session.release() };
+  return { session, sessions, handle, close: () => Promise.all(sessions.map((x) => x.release())) };
 }
 
 function parseBody(body, contentType, size) {

@@ -8,13 +8,13 @@
 import { openClassifier, parseFlags } from './classify.mjs';
 
 const HOST = '127.0.0.1';
-const opts = parseFlags(Deno.args, { port: 8080, threads: 0, maxQueue: 64, timeoutMs: 0, top: 5, inlineWork: -1 });
+const opts = parseFlags(Deno.args, { port: 8080, threads: 0, sessions: 1, worker: 0, maxQueue: 64, timeoutMs: 0, top: 5, inlineWork: -1 });
 const classifier = await openClassifier(opts, () => Deno.memoryUsage().rss);
 
 const server = Deno.serve({
   hostname: HOST,
   port: opts.port,
-  onListen: ({ port }) => console.log(`listening on http://${HOST}:${port} (${classifier.session.meta.name}, ${classifier.session.threads} threads)`),
+  onListen: ({ port }) => console.log(`listening on http://${HOST}:${port} (${classifier.session.meta.name}, ${classifier.sessions.length} x ${classifier.session.threads} threads${classifier.session.inline ? ', inline' : ''}${opts.worker === 1 ? ', on workers' : ''})`),
 }, async (req: Request) => {
   const body = new Uint8Array(await req.arrayBuffer());
   const { status, json } = await classifier.handle(req.method, new URL(req.url).pathname, body, req.headers.get('content-type'));

@@ -57,12 +57,15 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
     for (const s of servers) s.child.kill('SIGKILL');
   });
 
+  const pool = { what: 'on 2 workers', flags: ['--threads', '2'], health: { sessions: 1, threads: 2, worker: false, workerStarts: 1 } };
+  const sessions = { what: 'on 2 sessions of 1 worker each', flags: ['--threads', '1', '--worker', '1', '--sessions', '2'], health: { sessions: 2, threads: 1, worker: true, workerStarts: 2 } };
   const cases = [
-    { name: 'node', command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', '--threads', '2', '--inline-work', '0'] },
-    { name: 'deno', command: DENO ?? 'deno', args: () => ['run', '--allow-read', '--allow-net=127.0.0.1', join(root, 'examples', 'deno-server.ts'), wasmPath, '--port', '0', '--threads', '2', '--inline-work', '0'] },
+    { name: 'node', ...pool, command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', ...pool.flags, '--inline-work', '0'] },
+    { name: 'node', ...sessions, command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', ...sessions.flags, '--inline-work', '0'] },
+    { name: 'deno', ...pool, command: DENO ?? 'deno', args: () => ['run', '--allow-read', '--allow-net=127.0.0.1', join(root, 'examples', 'deno-server.ts'), wasmPath, '--port', '0', ...pool.flags, '--inline-work', '0'] },
   ];
   for (const c of cases) {
-    it.skipIf(c.name === 'deno' && !DENO)(`${c.name}: classifies a posted tensor on 2 workers, answers /health, refuses bad input`, async () => {
+    it.skipIf(c.name === 'deno' && !DENO)(`${c.name}: classifies a posted tensor ${c.what}, answers /health, refuses bad input`, async () => {
       const server = await start(c.command, c.args());
       servers.push(server);
       const post = (body: Uint8Array | string, type: string) => fetch(`${server.url}/classify`, { method: 'POST', body, headers: { 'content-type': type } });
@@ -73,9 +76,11 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
       expect(top.map(({ index, score }) => ({ index, score }))).toEqual(expected);
       const json = await post(JSON.stringify({ data: Array.from(x) }), 'application/json');
       expect(((await json.json()) as { top: unknown[] }).top).toEqual(top);
+      const together = await Promise.all(Array.from({ length: 8 }, () => post(new Uint8Array(x.buffer), 'application/octet-stream').then((r) => r.json())));
+      for (const answer of together) expect((answer as { top: unknown[] }).top).toEqual(top);   // concurrent requests, spread over the sessions
 
       const health = (await (await fetch(`${server.url}/health`)).json()) as Record<string, unknown>;
-      expect(health).toMatchObject({ ok: true, model: 'digits_cnn', threads: 2, inline: false, pending: 0 });
+      expect(health).toMatchObject({ ok: true, model: 'digits_cnn', ...c.health, inline: false, pending: 0 });
       const bad = await post(new Uint8Array(12), 'application/octet-stream');
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toBe('expected 256 float32 values, got 3');
