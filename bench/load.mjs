@@ -7,7 +7,7 @@
 //                       [--threads N] [--sessions N] [--worker] [--deadline-s 300] [--json]
 // (--sessions, --worker: the server's own flags, e.g. --threads 1 --worker --sessions 2 for N
 // single-thread sessions on workers of their own.) Exits 1 if any response is wrong or lost, or the
-// deadline passes. Writes bench/results/load.json (load-sessions.json with --sessions above 1).
+// deadline passes. Writes bench/results/load.json (load-sessions.json with --sessions above 1 or --worker).
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ try {
 }
 const out = path.join(repo, 'bench', 'results');
 mkdirSync(out, { recursive: true });
-writeFileSync(path.join(out, opts.sessions > 1 ? 'load-sessions.json' : 'load.json'), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(path.join(out, opts.sessions > 1 || opts.worker ? 'load-sessions.json' : 'load.json'), JSON.stringify(report, null, 2) + '\n');
 console.log(opts.json ? JSON.stringify(report, null, 2) : text(report));
 process.exit(report.ok ? 0 : 1);
 

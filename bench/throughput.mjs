@@ -6,8 +6,9 @@
 // --seconds; the ways take turns, --rounds times, the first rotating each round, so machine noise
 // lands on all alike. Per way: runs per second (median over rounds, and each round over the
 // inline way's runs per second in the same round, median) and the event loop's delay meanwhile
-// (perf_hooks.monitorEventLoopDelay, p99 over the rounds' windows): how long anything else the
-// process serves would wait. Run after `npm run build`:
+// (perf_hooks.monitorEventLoopDelay: the median over rounds of each window's p99): how long anything
+// else the process serves would wait. The worker sessions run on workers whatever the model's size
+// (inlineWork 0). Run after `npm run build`:
 //   node bench/throughput.mjs [--model mobilenet_v2|file.onnx] [--threads N] [--rounds 8] [--seconds 1.5] [--json]
 // Writes bench/results/throughput.{json,md}.
 
@@ -32,8 +33,8 @@ const feeds = randomFeeds(meta.inputs, 42);
 const n = opts.threads;
 const ways = [
   { key: 'inline_1', label: 'one session, threads 1, calling thread', sessions: [await InferenceSession.create(wasm, { threads: 1, warmup: 3 })] },
-  { key: `pool_${n}`, label: `one session, threads ${n}`, sessions: [await InferenceSession.create(wasm, { threads: n, warmup: 3 })] },
-  { key: `workers_${n}x1`, label: `${n} sessions, threads 1, worker: true`, sessions: await Promise.all(Array.from({ length: n }, () => InferenceSession.create(wasm, { threads: 1, worker: true, warmup: 3 }))) },
+  { key: `pool_${n}`, label: `one session, threads ${n}`, sessions: [await InferenceSession.create(wasm, { threads: n, inlineWork: 0, warmup: 3 })] },
+  { key: `workers_${n}x1`, label: `${n} sessions, threads 1, worker: true`, sessions: await Promise.all(Array.from({ length: n }, () => InferenceSession.create(wasm, { worker: true, inlineWork: 0, warmup: 3 }))) },
 ];
 // The same outputs every way (the sessions run the same module).
 const reference = await ways[0].sessions[0].run(feeds);

@@ -7,7 +7,7 @@
 //   GET  /health     -> 200 {"ok": true, "model", "sessions", "threads", "worker", "inline", "pending",
 //                               "maxQueue", "workerStarts", "rss"}
 // --sessions N serves from N sessions of the model, each request going to the one with the fewest
-// runs pending; with --threads 1 --worker 1 each runs on a worker of its own, so N requests run at
+// runs pending; with --worker 1 each runs on one worker of its own, so N requests run at
 // once on N cores (throughput), where one session with --threads N splits each request N ways.
 // Errors: 400 bad input, 404/405 unknown route, 413 body too large, 503 queue full (retry),
 // 504 timeout, 500 a failed run (trap, dead worker); the body is {"error", "code", "reason"}.
@@ -40,11 +40,12 @@ function parseFlags(argv, defaults) {
 
 /**
  * Loads the model into `sessions` sessions (default 1; threads 0 = as many as there are cores;
- * worker 1 = a threads-1 session on a worker; inlineWork -1 = the runtime's default) and returns
+ * worker 1 = one thread on a worker of the session's own; inlineWork -1 = the runtime's default) and returns
  * handle(method, path, body: Uint8Array, contentType, signal) -> { status, json }, the sessions, and close().
  */
 async function openClassifier({ model, threads, sessions: count = 1, worker = 0, maxQueue, timeoutMs, top, inlineWork }, rss = () => undefined) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--sessions must be a positive integer, got ${count}`);
+  if (worker !== 0 && worker !== 1) throw new Error(`--worker must be 0 or 1, got ${worker}`);
   const options = {
     threads: threads > 0 ? threads : undefined,
     worker: worker === 1,
@@ -56,6 +57,8 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
   const sessions = [];
   try {
     for (let i = 0; i < count; i++) sessions.push(await InferenceSession.create(model, options));
+    const t = sessions[0].meta.inputs[0];
+    if (t.dtype !== 'float32') throw new Error(`the example serves float32 models; ${t.name} is ${t.dtype}`);
   } catch (e) {
     await Promise.all(sessions.map((x) => x.release()));
     throw e;
@@ -64,7 +67,6 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
   /** The session with the fewest runs pending (the first such). */
   const pick = () => sessions.reduce((best, x) => (x.pending < best.pending ? x : best));
   const input = session.meta.inputs[0];
-  if (input.dtype !== 'float32') throw new Error(`the example serves float32 models; ${input.name} is ${input.dtype}`);
   const size = input.shape.reduce((a, b) => a * b, 1);
   const maxBody = size * 4 * 16; // JSON numbers run to ~16 bytes each
 

@@ -8,8 +8,14 @@
 import { openClassifier, parseFlags } from './classify.mjs';
 
 const HOST = '127.0.0.1';
-const opts = parseFlags(Deno.args, { port: 8080, threads: 0, sessions: 1, worker: 0, maxQueue: 64, timeoutMs: 0, top: 5, inlineWork: -1 });
-const classifier = await openClassifier(opts, () => Deno.memoryUsage().rss);
+let opts, classifier;
+try {
+  opts = parseFlags(Deno.args, { port: 8080, threads: 0, sessions: 1, worker: 0, maxQueue: 64, timeoutMs: 0, top: 5, inlineWork: -1 });
+  classifier = await openClassifier(opts, () => Deno.memoryUsage().rss);
+} catch (e) {
+  console.error(`deno-server: ${e.message ?? e}`);   // one line, no stack trace
+  Deno.exit(1);
+}
 
 const server = Deno.serve({
   hostname: HOST,

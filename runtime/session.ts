@@ -29,17 +29,18 @@ const DEFAULT_MAX_QUEUE = 64;
 interface SessionOptions extends LoadOptions {
   /**
    * Threads that run the kernels. 1: no workers, runs execute on the calling thread (and block it
-   * for their duration). N > 1: N workers over one shared memory; the calling thread only waits.
-   * Default: the available cores, at most the module's scratch.maxThreads (accelc --max-threads);
-   * 1 for a model with less than ~1 ms of work per run (workers would cost more than they save).
+   * for their duration), or on one worker with `worker`. N > 1: N workers over one shared memory;
+   * the calling thread only waits. Default: 1 with `worker`; else the available cores, at most the
+   * module's scratch.maxThreads (accelc --max-threads), and 1 for a model with less than ~1 ms of
+   * work per run (workers would cost more than they save).
    */
   threads?: number;
   /**
-   * threads 1 only: run the kernels on one worker of the session's own instead of on the calling
-   * thread. run() then never blocks the caller's event loop, a timeout or an AbortSignal stops a run
-   * between two kernels, and several such sessions in one process run side by side on different
-   * cores: throughput, where threads > 1 shortens each run instead. A model below inlineWork still
-   * runs on the calling thread. (With threads > 1 the kernels always run on workers.)
+   * Run the kernels on one worker of the session's own instead of on the calling thread (threads
+   * must be 1 or left out). run() then never blocks the caller's event loop, a timeout or an
+   * AbortSignal stops a run between two kernels, and several such sessions in one process run side
+   * by side on different cores: throughput, where threads > 1 shortens each run instead. A model
+   * below inlineWork still runs on the calling thread.
    */
   worker?: boolean;
   /**
@@ -112,7 +113,7 @@ class InferenceSession {
     const dynamic = await openDynamicOnnx(source, options);
     const wasmSource = dynamic?.wasm ?? await resolveSource(source, options.compile);
     const model = await loadModel(wasmSource, options);
-    const threads = await chooseThreads(options.threads, model.meta);
+    const threads = worker ? checkOneWorker(options.threads, model.meta) : await chooseThreads(options.threads, model.meta);
     const workers = threads > 1 || worker;
     const inline = workers && modelWork(model.meta) < checkCount('inlineWork', options.inlineWork ?? DEFAULT_INLINE_WORK);
     const profile = options.profile ? new KernelProfile(model.meta.kernels.length, threads) : undefined;
@@ -166,7 +167,7 @@ class InferenceSession {
     this.#pool = undefined;
   }
 
-  /** Times the workers were started: 1 + respawns after faults (0 with threads 1). */
+  /** Times the workers were started: 1 + respawns after faults (0 when runs execute on the calling thread). */
   get workerStarts(): number {
     return this.#pool?.starts ?? 0;
   }
@@ -263,6 +264,14 @@ async function chooseThreads(threads: number | undefined, meta: ModuleMeta): Pro
     fail('E_USAGE', `threads=${threads}, but the module was compiled for at most ${max} threads (recompile with --max-threads ${threads})`, { model: meta.name });
   }
   return threads;
+}
+
+/** worker: true runs one thread on a worker: threads must be 1 or left out. */
+function checkOneWorker(threads: number | undefined, meta: ModuleMeta): number {
+  if (threads !== undefined && threads !== 1) {
+    fail('E_USAGE', `worker: true runs the kernels on one worker, so threads must be 1 or left out, got ${threads} (for ${threads} workers, leave worker out)`, { model: meta.name });
+  }
+  return 1;
 }
 
 function checkFlag(name: string, v: unknown): boolean {

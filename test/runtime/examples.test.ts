@@ -64,6 +64,17 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
     { name: 'node', ...sessions, command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', ...sessions.flags, '--inline-work', '0'] },
     { name: 'deno', ...pool, command: DENO ?? 'deno', args: () => ['run', '--allow-read', '--allow-net=127.0.0.1', join(root, 'examples', 'deno-server.ts'), wasmPath, '--port', '0', ...pool.flags, '--inline-work', '0'] },
   ];
+  it('node: a bad flag stops the server with one line and exit code 1', async () => {
+    for (const [flags, line] of [
+      [['--worker', '2'], 'node-server: --worker must be 0 or 1, got 2'],
+      [['--threads', '2', '--worker', '1'], 'node-server: E_USAGE: model digits_cnn: worker: true runs the kernels on one worker, so threads must be 1 or left out, got 2 (for 2 workers, leave worker out)'],
+    ] as const) {
+      const err = await start(process.execPath, [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', ...flags]).then(
+        (s) => { s.child.kill('SIGKILL'); throw new Error('the server started'); }, (e: Error) => e.message);
+      expect(err).toBe(`exited with 1: ${line}\n`);
+    }
+  });
+
   for (const c of cases) {
     it.skipIf(c.name === 'deno' && !DENO)(`${c.name}: classifies a posted tensor ${c.what}, answers /health, refuses bad input`, async () => {
       const server = await start(c.command, c.args());
@@ -77,7 +88,7 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
       const json = await post(JSON.stringify({ data: Array.from(x) }), 'application/json');
       expect(((await json.json()) as { top: unknown[] }).top).toEqual(top);
       const together = await Promise.all(Array.from({ length: 8 }, () => post(new Uint8Array(x.buffer), 'application/octet-stream').then((r) => r.json())));
-      for (const answer of together) expect((answer as { top: unknown[] }).top).toEqual(top);   // concurrent requests, spread over the sessions
+      for (const answer of together) expect((answer as { top: unknown[] }).top).toEqual(top);   // concurrent requests, each its own answer
 
       const health = (await (await fetch(`${server.url}/health`)).json()) as Record<string, unknown>;
       expect(health).toMatchObject({ ok: true, model: 'digits_cnn', ...c.health, inline: false, pending: 0 });

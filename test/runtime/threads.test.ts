@@ -200,11 +200,11 @@ describe('threads: 1 with worker: true runs on one worker of its own', () => {
     expect([off.threads, off.inline, off.workerStarts]).toEqual([1, false, 1]);
     expect([here.threads, here.inline, here.workerStarts]).toEqual([1, false, 0]);
     expect(await y(off, input(50))).toEqual(await y(here, input(50)));
-    // an immediate set before a run of ~20M spins fires first only when the run is off this thread
+    // an immediate set before a run of ~100M spins fires first only when the run is off this thread
     const order = async (s: InferenceSession) => {
       const seen: string[] = [];
       setImmediate(() => seen.push('immediate'));
-      await y(s, input(51, { spin: 20 }));
+      await y(s, input(51, { spin: 100 }));
       seen.push('run');
       await new Promise((r) => setImmediate(r));
       return seen;
@@ -227,7 +227,7 @@ describe('threads: 1 with worker: true runs on one worker of its own', () => {
   it('runs two such sessions at once, each output its own', async () => {
     const other = await InferenceSession.create(buildThreadsModule({ name: 'm2' }).wasm, { threads: 1, worker: true, inlineWork: 0 });
     try {
-      const xs = [input(56, { spin: 20 }), input(57, { spin: 20 })];
+      const xs = [input(56, { spin: 100 }), input(57, { spin: 100 })];
       const seen: string[] = [];
       setImmediate(() => seen.push('immediate'));
       const runs = [y(off, xs[0]!), y(other, xs[1]!)].map((p) => p.then((out) => (seen.push('run'), out)));
@@ -238,9 +238,15 @@ describe('threads: 1 with worker: true runs on one worker of its own', () => {
     }
   });
 
-  it('refuses a worker option that is not a boolean', async () => {
-    await expect(InferenceSession.create(buildThreadsModule().wasm, { threads: 1, worker: 'yes' as unknown as boolean })).rejects.toThrow(
+  it('refuses a worker option that is not a boolean, or with threads other than 1; threads defaults to 1', async () => {
+    const { wasm } = buildThreadsModule();
+    await expect(InferenceSession.create(wasm, { threads: 1, worker: 'yes' as unknown as boolean })).rejects.toThrow(
       'E_USAGE: worker must be true or false, got yes');
+    await expect(InferenceSession.create(wasm, { threads: 2, worker: true })).rejects.toThrow(
+      'E_USAGE: model threads: worker: true runs the kernels on one worker, so threads must be 1 or left out, got 2 (for 2 workers, leave worker out)');
+    const byDefault = await InferenceSession.create(wasm, { worker: true, inlineWork: 0 });
+    expect([byDefault.threads, byDefault.workerStarts]).toEqual([1, 1]);
+    await byDefault.release();
   });
 });
 
