@@ -41,7 +41,7 @@ function parseFlags(argv, defaults) {
 /**
  * Loads the model into `sessions` sessions (default 1; threads 0 = as many as there are cores;
  * worker 1 = one thread on a worker of the session's own; inlineWork -1 = the runtime's default) and returns
- * handle(method, path, body: Uint8Array, contentType, signal) -> { status, json }, the sessions, and close().
+ * handle(method, path, body: Uint8Array, contentType, signal) -> { status, json }, the sessions, a banner, and close().
  */
 async function openClassifier({ model, threads, sessions: count = 1, worker = 0, maxQueue, timeoutMs, top, inlineWork }, rss = () => undefined) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--sessions must be a positive integer, got ${count}`);
@@ -96,7 +96,9 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
     }
   }
 
-  return { session, sessions, handle, close: () => Promise.all(sessions.map((x) => x.release())) };
+  /** What the servers print once listening: the model, sessions x threads, and where runs execute. */
+  const banner = `${session.meta.name}, ${sessions.length} x ${session.threads} threads${session.inline ? ', inline' : ''}${options.worker ? ', on workers' : ''}`;
+  return { session, sessions, banner, handle, close: () => Promise.all(sessions.map((x) => x.release())) };
 }
 
 function parseBody(body, contentType, size) {

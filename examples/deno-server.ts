@@ -20,7 +20,7 @@ try {
 const server = Deno.serve({
   hostname: HOST,
   port: opts.port,
-  onListen: ({ port }) => console.log(`listening on http://${HOST}:${port} (${classifier.session.meta.name}, ${classifier.sessions.length} x ${classifier.session.threads} threads${classifier.session.inline ? ', inline' : ''}${opts.worker === 1 ? ', on workers' : ''})`),
+  onListen: ({ port }) => console.log(`listening on http://${HOST}:${port} (${classifier.banner})`),
 }, async (req: Request) => {
   const body = new Uint8Array(await req.arrayBuffer());
   const { status, json } = await classifier.handle(req.method, new URL(req.url).pathname, body, req.headers.get('content-type'));

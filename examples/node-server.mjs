@@ -36,7 +36,7 @@ server.keepAliveTimeout = 30_000;
 
 server.listen(opts.port, HOST, () => {
   const { port } = server.address();
-  console.log(`listening on http://${HOST}:${port} (${classifier.session.meta.name}, ${classifier.sessions.length} x ${classifier.session.threads} threads${classifier.session.inline ? ', inline' : ''}${opts.worker === 1 ? ', on workers' : ''})`);
+  console.log(`listening on http://${HOST}:${port} (${classifier.banner})`);
 });
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
