@@ -5,7 +5,10 @@
 //                    (Content-Type application/octet-stream), or JSON {"data": [numbers]}
 //                    -> 200 {"top": [{"index", "score", "probability"} x 5], "ms"}
 //   GET  /health     -> 200 {"ok": true, "model", "sessions", "threads", "worker", "inline", "pending",
-//                               "maxQueue", "workerStarts", "rss"}
+//                               "maxQueue", "capacity", "workerStarts", "rss"}
+//                    pending and workerStarts are totals over the sessions; maxQueue is each
+//                    session's queue; capacity the runs the service holds before it answers 503
+//                    (sessions x (maxQueue + the run in flight)).
 // --sessions N serves from N sessions of the model, each request going to the one with the fewest
 // runs pending; with --worker 1 each runs on one worker of its own, so N requests run at
 // once on N cores (throughput), where one session with --threads N splits each request N ways.
@@ -74,7 +77,7 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
     if (path === '/health') {
       if (method !== 'GET') return { status: 405, json: { error: 'use GET' } };
       const sum = (f) => sessions.reduce((a, x) => a + f(x), 0);
-      return { status: 200, json: { ok: true, model: session.meta.name, sessions: sessions.length, threads: session.threads, worker: options.worker, inline: session.inline, pending: sum((x) => x.pending), maxQueue: session.maxQueue, workerStarts: sum((x) => x.workerStarts), rss: rss() } };
+      return { status: 200, json: { ok: true, model: session.meta.name, sessions: sessions.length, threads: session.threads, worker: options.worker, inline: session.inline, pending: sum((x) => x.pending), maxQueue: session.maxQueue, capacity: sessions.length * (session.maxQueue + 1), workerStarts: sum((x) => x.workerStarts), rss: rss() } };
     }
     if (path !== '/classify') return { status: 404, json: { error: `no route ${path}; try POST /classify or GET /health` } };
     if (method !== 'POST') return { status: 405, json: { error: 'use POST' } };

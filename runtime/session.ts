@@ -109,13 +109,14 @@ class InferenceSession {
     const timeoutMs = checkTimeout(options.timeoutMs);
     const warmup = checkWarmup(options.warmup);
     const worker = checkFlag('worker', options.worker);
+    const inlineWork = checkCount('inlineWork', options.inlineWork ?? DEFAULT_INLINE_WORK);   // checked even when no workers are asked for
     if (options.threads !== undefined) checkThreads(options.threads);
     const dynamic = await openDynamicOnnx(source, options);
     const wasmSource = dynamic?.wasm ?? await resolveSource(source, options.compile);
     const model = await loadModel(wasmSource, options);
     const threads = worker ? checkOneWorker(options.threads, model.meta) : await chooseThreads(options.threads, model.meta);
     const workers = threads > 1 || worker;
-    const inline = workers && modelWork(model.meta) < checkCount('inlineWork', options.inlineWork ?? DEFAULT_INLINE_WORK);
+    const inline = workers && modelWork(model.meta) < inlineWork;
     const profile = options.profile ? new KernelProfile(model.meta.kernels.length, threads) : undefined;
     const pool = workers && !inline ? await WorkerPool.create(model, threads, profile) : undefined;
     const session = new InferenceSession(model, pool, { threads, maxQueue, timeoutMs, profile, inline });

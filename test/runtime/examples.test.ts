@@ -57,8 +57,8 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
     for (const s of servers) s.child.kill('SIGKILL');
   });
 
-  const pool = { what: 'on 2 workers', flags: ['--threads', '2'], health: { sessions: 1, threads: 2, worker: false, workerStarts: 1 } };
-  const sessions = { what: 'on 2 sessions of 1 worker each', flags: ['--threads', '1', '--worker', '1', '--sessions', '2'], health: { sessions: 2, threads: 1, worker: true, workerStarts: 2 } };
+  const pool = { what: 'on 2 workers', flags: ['--threads', '2'], health: { sessions: 1, threads: 2, worker: false, workerStarts: 1, maxQueue: 64, capacity: 65 } };
+  const sessions = { what: 'on 2 sessions of 1 worker each', flags: ['--threads', '1', '--worker', '1', '--sessions', '2'], health: { sessions: 2, threads: 1, worker: true, workerStarts: 2, maxQueue: 64, capacity: 130 } };
   const cases = [
     { name: 'node', ...pool, command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', ...pool.flags, '--inline-work', '0'] },
     { name: 'node', ...sessions, command: process.execPath, args: () => [join(root, 'examples', 'node-server.mjs'), wasmPath, '--port', '0', ...sessions.flags, '--inline-work', '0'] },

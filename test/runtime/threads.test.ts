@@ -296,5 +296,7 @@ describe('inlineWork: a tiny model runs on the calling thread even with threads:
       await Promise.all([inline.release(), pooled.release(), oneWorker.release()]);
     }
     await expect(InferenceSession.create(wasm, { threads: 2, inlineWork: -1 })).rejects.toThrow(/inlineWork must be a non-negative integer/);
+    // a bad value is refused even where it would not matter (one thread, no workers), not ignored
+    await expect(InferenceSession.create(wasm, { threads: 1, inlineWork: 1.5 })).rejects.toThrow('E_USAGE: inlineWork must be a non-negative integer, got 1.5');
   }, 60_000);
 });
