@@ -1,7 +1,8 @@
-// Throughput of one process serving a model, three ways on the same cores: one session with
+// Throughput of one process serving a model, four ways on the same cores: one session with
 // threads 1 on the calling thread (inline), one session with threads N (its runs split over N
-// workers), and N sessions with threads 1 and worker: true (each run on one worker; the N sessions
-// run side by side). Each way keeps its sessions busy with back-to-back runs (the event loop turns
+// workers), N sessions with threads 1 and worker: true (each run on one worker; the N sessions
+// run side by side), and --oversubscribe M sessions with threads N at once (M x N workers on the
+// cores: a service that gave every model its own full-width session). Each way keeps its sessions busy with back-to-back runs (the event loop turns
 // between a session's runs, as a server's would between requests) for a window of
 // --seconds; the ways take turns, --rounds times, the first rotating each round, so machine noise
 // lands on all alike. Per way: runs per second (median over rounds, and each round over the
@@ -9,7 +10,7 @@
 // (perf_hooks.monitorEventLoopDelay: the median over rounds of each window's p99): how long anything
 // else the process serves would wait. The worker sessions run on workers whatever the model's size
 // (inlineWork 0). Run after `npm run build`:
-//   node bench/throughput.mjs [--model mobilenet_v2|file.onnx] [--threads N] [--rounds 8] [--seconds 1.5] [--json]
+//   node bench/throughput.mjs [--model mobilenet_v2|file.onnx] [--threads N] [--oversubscribe 4] [--rounds 8] [--seconds 1.5] [--json]
 // Writes bench/results/throughput.{json,md}.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: node bench/throughput.mjs [--model NAME|file.onnx] [--threads N] [--rounds N] [--seconds S] [--json]';
+const USAGE = 'usage: node bench/throughput.mjs [--model NAME|file.onnx] [--threads N] [--oversubscribe M] [--rounds N] [--seconds S] [--json]';
 
 const opts = parseOptions(process.argv.slice(2));
 const imp = (p) => import(pathToFileURL(path.join(repo, 'dist', p)).href);
@@ -35,6 +36,7 @@ const ways = [
   { key: 'inline_1', label: 'one session, threads 1, calling thread', sessions: [await InferenceSession.create(wasm, { threads: 1, warmup: 3 })] },
   { key: `pool_${n}`, label: `one session, threads ${n}`, sessions: [await InferenceSession.create(wasm, { threads: n, inlineWork: 0, warmup: 3 })] },
   { key: `workers_${n}x1`, label: `${n} sessions, threads 1, worker: true`, sessions: await Promise.all(Array.from({ length: n }, () => InferenceSession.create(wasm, { worker: true, inlineWork: 0, warmup: 3 }))) },
+  { key: `pools_${opts.oversubscribe}x${n}`, label: `${opts.oversubscribe} sessions, threads ${n} (${opts.oversubscribe * n} workers)`, sessions: await Promise.all(Array.from({ length: opts.oversubscribe }, () => InferenceSession.create(wasm, { threads: n, inlineWork: 0, warmup: 3 }))) },
 ];
 // The same outputs every way (the sessions run the same module).
 const reference = await ways[0].sessions[0].run(feeds);
@@ -56,7 +58,7 @@ for (let r = 0; r < opts.rounds; r++) {
 const base = perRound.inline_1;
 const report = {
   date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown cpu', cores: os.availableParallelism(),
-  load_avg: os.loadavg().map((l) => round(l)), model: path.basename(file, '.onnx'), threads: n, rounds: opts.rounds, seconds: opts.seconds,
+  load_avg: os.loadavg().map((l) => round(l)), model: path.basename(file, '.onnx'), threads: n, oversubscribe: opts.oversubscribe, rounds: opts.rounds, seconds: opts.seconds,
   ways: ways.map((w) => ({
     key: w.key, label: w.label, sessions: w.sessions.length,
     runs_per_s: round(median(perRound[w.key])), runs_per_s_by_round: perRound[w.key].map(round),
@@ -101,7 +103,7 @@ function median(values) {
 
 function markdown(r) {
   const lines = [
-    '# accelc throughput: one process, three ways to use its cores', '',
+    '# accelc throughput: one process, four ways to use its cores', '',
     `${r.date} · node ${r.node} · ${r.cpu} · ${r.cores} cores · load average ${r.load_avg.join(' ')} · ${r.model} · ${r.rounds} rounds of ${r.seconds} s a way, taking turns`, '',
     '| way | sessions | runs/s (median of rounds) | over inline (paired by round) | event loop delay p99 (ms) |',
     '|---|---:|---:|---:|---:|',
@@ -114,7 +116,7 @@ function markdown(r) {
 }
 
 function parseOptions(args) {
-  const o = { model: 'mobilenet_v2', threads: Math.max(2, Math.min(os.availableParallelism(), 8)), rounds: 8, seconds: 1.5, json: false };
+  const o = { model: 'mobilenet_v2', threads: Math.max(2, Math.min(os.availableParallelism(), 8)), oversubscribe: 4, rounds: 8, seconds: 1.5, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -129,6 +131,7 @@ function parseOptions(args) {
     };
     if (a === '--model') o.model = value();
     else if (a === '--threads') o.threads = Math.trunc(num(2));
+    else if (a === '--oversubscribe') o.oversubscribe = Math.trunc(num(2));
     else if (a === '--rounds') o.rounds = Math.trunc(num(1));
     else if (a === '--seconds') o.seconds = num(0.1);
     else if (a === '--json') o.json = true;

@@ -3,6 +3,8 @@
 //
 // Int32 slots:
 //   GEN          job generation; the main thread bumps it to start a run, idle workers wait on it
+//   IDLE_SPIN    polls an idle worker makes for the next run before it sleeps; 0 = JOB_SPIN
+//                (the main thread sets it, with the module's SPIN_LIMIT word: spin-policy.ts)
 //   ABORT        0 while the run goes on; TRAP when a kernel trapped, STOP when the main thread
 //                stopped the run (cancel, timeout, a worker died). Workers check it before each kernel.
 //   DONE         workers finished with the current run (normally or not); the main thread awaits
@@ -26,12 +28,12 @@
 // up) and the main thread's stop() also wakes the sleepers. Kernels end synchronised inside the
 // module (ABI format 2), so workers run kernel after kernel without a barrier of their own.
 
-import { BARRIER_COUNT, BARRIER_GEN, SCHED_ABORT, type ModuleMeta } from './meta.js';
+import { BARRIER_COUNT, BARRIER_GEN, SCHED_ABORT, SPIN_LIMIT, type ModuleMeta } from './meta.js';
 
 export { ControlBlock };
 export type { TrapInfo };
 
-const GEN = 0, ABORT = 1, DONE = 4, TRAP_KERNEL = 5, TRAP_TID = 6, TRAP_LEN = 7, SHUTDOWN = 8, CURRENT = 9;
+const GEN = 0, ABORT = 1, IDLE_SPIN = 2, DONE = 4, TRAP_KERNEL = 5, TRAP_TID = 6, TRAP_LEN = 7, SHUTDOWN = 8, CURRENT = 9;
 const ABORT_TRAP = 1, ABORT_STOP = 2;
 const TEXT_BYTES = 512;
 
@@ -60,7 +62,7 @@ class ControlBlock {
   readonly nthreads: number;
   private readonly i32: Int32Array;
   private readonly text: Uint8Array;
-  /** The module's barrier words (BARRIER_GEN, BARRIER_COUNT, SCHED_ABORT) in its memory. */
+  /** The module's words in its reserved low memory (BARRIER_GEN, BARRIER_COUNT, SCHED_ABORT, SPIN_LIMIT). */
   private readonly kernelBarrier: Int32Array;
   /** The module's chunk counters (empty when it has none). */
   private readonly sched: Int32Array;
@@ -72,7 +74,7 @@ class ControlBlock {
     this.buffer = buffer ?? new SharedArrayBuffer((CURRENT + nthreads) * 4 + TEXT_BYTES);
     this.i32 = new Int32Array(this.buffer, 0, CURRENT + nthreads);
     this.text = new Uint8Array(this.buffer, (CURRENT + nthreads) * 4, TEXT_BYTES);
-    this.kernelBarrier = new Int32Array(memory, 0, Math.max(BARRIER_GEN, BARRIER_COUNT, SCHED_ABORT) / 4 + 1);
+    this.kernelBarrier = new Int32Array(memory, 0, Math.max(BARRIER_GEN, BARRIER_COUNT, SCHED_ABORT, SPIN_LIMIT) / 4 + 1);
     if (!buffer) {
       this.i32.fill(-1, CURRENT);
       Atomics.store(this.i32, TRAP_KERNEL, -1);
@@ -92,6 +94,20 @@ class ControlBlock {
     Atomics.store(this.kernelBarrier, SCHED_ABORT / 4, 0);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
+  }
+
+  /**
+   * How long this pool's threads spin before they sleep (spin-policy.ts): waiters inside kernels
+   * `kernelSpins` polls (0: the module's default), idle workers not at all when `idleSleep`.
+   */
+  setSpins(kernelSpins: number, idleSleep: boolean): void {
+    Atomics.store(this.kernelBarrier, SPIN_LIMIT / 4, kernelSpins);
+    Atomics.store(this.i32, IDLE_SPIN, idleSleep ? 1 : 0);
+  }
+
+  /** The spin settings as the threads read them: [kernel polls (0: module default), idle polls (0: JOB_SPIN)]. */
+  spins(): [number, number] {
+    return [Atomics.load(this.kernelBarrier, SPIN_LIMIT / 4), Atomics.load(this.i32, IDLE_SPIN)];
   }
 
   /** Asks the workers to stop the run before their next kernel (and waiters in kernels to give up). False when it had already stopped. */
@@ -164,7 +180,8 @@ class ControlBlock {
   /** Waits (spin, then sleep) until the generation moves past `seen`; returns the new one. */
   waitForRun(seen: number): number {
     const c = this.i32;
-    for (let s = 0; s < JOB_SPIN && Atomics.load(c, GEN) === seen; s++);
+    const spins = Atomics.load(c, IDLE_SPIN) || JOB_SPIN;
+    for (let s = 0; s < spins && Atomics.load(c, GEN) === seen; s++);
     while (Atomics.load(c, GEN) === seen) Atomics.wait(c, GEN, seen);
     return Atomics.load(c, GEN);
   }

@@ -17,6 +17,12 @@
 // runtime zeroes that region and the word SCHED_ABORT; to stop a run it stores 1 into SCHED_ABORT
 // (threads waiting for chunks of other threads give up) and notifies the waiters.
 // Kernels end synchronised: when kernel_i returns on a thread, kernel i+1 may start on it at once.
+// A thread waiting inside a kernel (at a barrier, or for other threads' chunks) polls its word up
+// to SPIN_LIMIT times before it sleeps; the word is 0 after init(), which means the module's own
+// default. A runtime may store another count there at any time (the waits read it as they begin):
+// fewer polls when the process runs more workers than there are cores, so a waiter gives its core
+// to a thread with work instead of spinning on it. (An older runtime never writes it, an older
+// module never reads it: the ABI format stays 2.)
 
 export const META_SECTION = 'accelc';
 /**
@@ -29,6 +35,7 @@ export const META_FORMAT = 2;
 export const BARRIER_GEN = 0;
 export const BARRIER_COUNT = 64;
 export const SCHED_ABORT = 128;
+export const SPIN_LIMIT = 192;
 
 export interface TensorMeta {
   name: string;

@@ -14,8 +14,10 @@ import { loadEmbed, type Embed, type WorkerHandle } from './embed/embed.js';
 import type { LoadedModel } from './loader.js';
 import type { KernelProfile } from './profile.js';
 import type { WorkerEvent } from './messages.js';
+import { availableCores } from './platform.js';
 import { RunError } from './run-error.js';
 import type { RunStop } from './run-queue.js';
+import { CONTENDED_KERNEL_SPINS, joinSpinPolicy, type SpinMember } from './spin-policy.js';
 
 export { WorkerPool, WORKER_URL, GRACE_MS };
 
@@ -66,18 +68,26 @@ class WorkerPool {
   #idle: Promise<void> = Promise.resolve();
 
   readonly #profile: KernelProfile | undefined;
+  /** This pool's place in the process's spin policy (spin-policy.ts). */
+  readonly #spin: SpinMember;
 
-  private constructor(model: LoadedModel, threads: number, embed: Embed, profile?: KernelProfile) {
+  private constructor(model: LoadedModel, threads: number, embed: Embed, cores: number, profile?: KernelProfile) {
     this.#model = model;
     this.threads = threads;
     this.#embed = embed;
     this.#profile = profile;
+    this.#spin = joinSpinPolicy(threads, cores, () => this.#applySpins());
   }
 
   /** Starts `threads` workers and waits until each has instantiated the module. */
   static async create(model: LoadedModel, threads: number, profile?: KernelProfile): Promise<WorkerPool> {
-    const pool = new WorkerPool(model, threads, await loadEmbed(), profile);
-    await pool.#ready();
+    const pool = new WorkerPool(model, threads, await loadEmbed(), await availableCores(), profile);
+    try {
+      await pool.#ready();
+    } catch (e) {
+      pool.release();
+      throw e;
+    }
     return pool;
   }
 
@@ -112,9 +122,15 @@ class WorkerPool {
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.#spin.leave();
     const job = this.#job;
     if (job) job.fail(new RunError('released', 'the session was released during the run', this.#model.meta.name));
     if (this.#crew) this.#teardown(this.#crew);
+  }
+
+  /** The spin settings the workers read now: [kernel polls (0: the module's default), idle (0: default, 1: sleep at once)]. @internal */
+  get _spinsForTest(): [number, number] | undefined {
+    return this.#crew?.control.spins();
   }
 
   /** How many times a set of workers was started (1 + respawns after faults). */
@@ -151,9 +167,11 @@ class WorkerPool {
       this.#job = job;
       const unsubscribe = stop?.onStop(() => this.#stop(job, stop.reason!));
       for (const w of crew.workers) w.handle.keepAlive(true);
+      this.#spin.setBusy(true);
       control.beginRun();
       void this.#watch(job).then(() => {
         if (this.#job === job) this.#job = undefined;
+        this.#spin.setBusy(false);
         markIdle();
       });
     });
@@ -229,6 +247,12 @@ class WorkerPool {
     }
   }
 
+  /** Writes the policy's current setting for this pool where its threads read it (its crew's control block and module memory). */
+  #applySpins(): void {
+    const contended = this.#spin?.contended ?? false;
+    this.#crew?.control.setSpins(contended ? CONTENDED_KERNEL_SPINS : 0, contended);
+  }
+
   #startError(tid: number, why: string): RunError {
     const hint = import.meta.url.endsWith('.ts') ? ` (the worker runs from ${WORKER_URL.pathname}: run 'npm run build')` : '';
     return new RunError('start-failed', `worker ${tid} of ${this.threads} could not start: ${why}${hint}`, this.#model.meta.name);
@@ -247,6 +271,7 @@ class WorkerPool {
         this.#checkLive();
       }
       this.#crew = crew;
+      this.#applySpins();
       return crew;
     }).finally(() => (this.#spawning = undefined));
     return this.#spawning;

@@ -173,6 +173,11 @@ class InferenceSession {
     return this.#pool?.starts ?? 0;
   }
 
+  /** Test hook: the spin settings the pool's threads read now (spin-policy.ts); undefined without workers. @internal */
+  get _spinsForTest(): [number, number] | undefined {
+    return this.#pool?._spinsForTest;
+  }
+
   /** Test hook: terminates worker `tid` of the pool, as a crash would. @internal */
   _terminateWorkerForTest(tid: number): void {
     this.#pool?._terminateWorkerForTest(tid);

@@ -3,7 +3,9 @@
 // the next run succeeding. The workers run from dist/: `npm run build` first (npm test does).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { InferenceSession } from '../../runtime/session.js';
+import { CONTENDED_KERNEL_SPINS } from '../../runtime/spin-policy.js';
 import { RunError } from '../../runtime/run-error.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { compiled, hasModel } from '../helpers/models.js';
@@ -147,6 +149,31 @@ describe('session lifecycle with workers', () => {
       await Promise.all([a!.release(), b!.release()]);
     }
   });
+
+  it('tells the workers to spin less while two sessions outnumber the cores, and not otherwise', async () => {
+    const cores = availableParallelism(), T = Math.min(cores, 8);
+    if (T < 2 || 2 * T <= cores) return;   // (two T-thread sessions must outnumber the cores: true up to 16 cores)
+    const [a, b] = await Promise.all([1, 2].map((i) => InferenceSession.create(buildThreadsModule({ name: `p${i}` }).wasm, { threads: T, inlineWork: 0 })));
+    const until = async (ok: () => boolean) => {
+      for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() - t0 > 10_000) throw new Error('timed out');
+    };
+    const fits: [number, number] = [0, 0], contended: [number, number] = [CONTENDED_KERNEL_SPINS, 1];
+    try {
+      expect([a!._spinsForTest, b!._spinsForTest]).toEqual([fits, fits]);   // idle: either alone fits
+      const ra = y(a!, input(50, { spin: 300 }));
+      await until(() => a!.pending > 0 && b!._spinsForTest![1] === 1);
+      expect([a!._spinsForTest, b!._spinsForTest]).toEqual([fits, contended]);   // a runs alone; b's idle spinning would not fit
+      const rb = y(b!, input(51, { spin: 300 }));
+      await until(() => a!._spinsForTest![0] !== 0);
+      expect([a!._spinsForTest, b!._spinsForTest]).toEqual([contended, contended]);
+      expect(await ra).toEqual(expectedThreadsOutput(input(50, { spin: 300 })));
+      expect(await rb).toEqual(expectedThreadsOutput(input(51, { spin: 300 })));
+      await until(() => a!._spinsForTest![0] === 0 && b!._spinsForTest![0] === 0);
+      expect([a!._spinsForTest, b!._spinsForTest]).toEqual([fits, fits]);
+    } finally {
+      await Promise.all([a!.release(), b!.release()]);
+    }
+  }, 60_000);
 
   it('warms up at create when asked', async () => {
     const s = await InferenceSession.create(buildThreadsModule().wasm, { threads: 2, inlineWork: 0, warmup: 2 });

@@ -42,7 +42,7 @@ import type { Stmt } from '../../ir/loop.js';
 import type { Ref, WasmModule } from './module.js';
 import type { FnBuilder } from './module.js';
 import { SCHED_ABORT } from '../../../runtime/meta.js';
-import { SPINS } from './barrier.js';
+import { setSpinLimit } from './barrier.js';
 
 export { SchedSites, SITE_BYTES, claimLoop, waitSites, dynamicLoops, chunkCap };
 export type { Site, Segment };
@@ -191,7 +191,7 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
 /** Waits until every chunk of every site finished (or the run is aborted). Nothing with one thread. */
 function waitSites(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, sites: Site[], local: (t: 'i32') => number): Ref {
   if (sites.length === 0) return w.nop();
-  const v = local('i32'), spin = local('i32');
+  const v = local('i32'), spin = local('i32'), limit = local('i32');
   const waits = sites.map((s) => {
     const loop = w.label('done');
     return w.block(null, [
@@ -202,13 +202,13 @@ function waitSites(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, sites: Sit
           w.binary('i32.lt_s', fn.get(v), fn.get(s.chunks)),
           w.binary('i32.eq', w.atomicLoad32(SCHED_ABORT), w.i32(0))), w.block(null, [
           fn.set(spin, w.binary('i32.add', fn.get(spin), w.i32(1))),
-          w.if(w.binary('i32.ge_s', fn.get(spin), w.i32(SPINS)), w.drop(w.atomicWait32(s.addr + DONE, fn.get(v), WAIT_NS))),
+          w.if(w.binary('i32.ge_s', fn.get(spin), fn.get(limit)), w.drop(w.atomicWait32(s.addr + DONE, fn.get(v), WAIT_NS))),
           w.br(loop),
         ])),
       ])),
     ]);
   });
-  return w.if(w.binary('i32.gt_s', nthreads(), w.i32(1)), w.block(null, waits));
+  return w.if(w.binary('i32.gt_s', nthreads(), w.i32(1)), w.block(null, [setSpinLimit(w, fn, limit), ...waits]));
 }
 
 /**
