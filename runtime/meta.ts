@@ -18,8 +18,8 @@
 // (threads waiting for chunks of other threads give up) and notifies the waiters.
 // Kernels end synchronised: when kernel_i returns on a thread, kernel i+1 may start on it at once.
 // A thread waiting inside a kernel (at a barrier, or for other threads' chunks) polls its word up
-// to SPIN_LIMIT times before it sleeps; the word is 0 after init(), which means the module's own
-// default. A runtime may store another count there at any time (the waits read it as they begin):
+// to SPIN_LIMIT times before it sleeps; the word is 0 in fresh memory (init() leaves it), which
+// means the module's own default. A runtime may store another count there at any time (the waits read it as they begin):
 // fewer polls when the process runs more workers than there are cores, so a waiter gives its core
 // to a thread with work instead of spinning on it. (An older runtime never writes it, an older
 // module never reads it: the ABI format stays 2.)

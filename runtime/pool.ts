@@ -169,7 +169,7 @@ class WorkerPool {
       for (const w of crew.workers) w.handle.keepAlive(true);
       this.#spin.setBusy(true);
       control.beginRun();
-      void this.#watch(job).then(() => {
+      void this.#watch(job).finally(() => {
         if (this.#job === job) this.#job = undefined;
         this.#spin.setBusy(false);
         markIdle();

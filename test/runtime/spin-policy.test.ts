@@ -1,13 +1,19 @@
 // The process-wide spin policy (runtime/spin-policy.ts): a pool is contended while the busy pools'
 // workers, plus its own when idle, outnumber the cores.
-import { describe, expect, it } from 'vitest';
-import { joinSpinPolicy } from '../../runtime/spin-policy.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { joinSpinPolicy, type SpinMember } from '../../runtime/spin-policy.js';
 
+const joined: SpinMember[] = [];
 function member(threads: number, cores: number) {
   const seen: boolean[] = [];
   const m = joinSpinPolicy(threads, cores, (c) => seen.push(c));
+  joined.push(m);
   return { m, seen };
 }
+// The policy is process-wide: a failed test must not leave its members behind for the next.
+afterEach(() => {
+  for (const m of joined.splice(0)) m.leave();
+});
 
 describe('spin policy', () => {
   it('one pool as wide as the cores is never contended, busy or idle', () => {
