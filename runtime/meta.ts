@@ -19,10 +19,10 @@
 // Kernels end synchronised: when kernel_i returns on a thread, kernel i+1 may start on it at once.
 // A thread waiting inside a kernel (at a barrier, or for other threads' chunks) polls its word up
 // to SPIN_LIMIT times before it sleeps; the word is 0 in fresh memory (init() leaves it), which
-// means the module's own default. A runtime may store another count there at any time (the waits read it as they begin):
-// fewer polls when the process runs more workers than there are cores, so a waiter gives its core
-// to a thread with work instead of spinning on it. (An older runtime never writes it, an older
-// module never reads it: the ABI format stays 2.)
+// means the module's own default. A runtime may store another count there at any time (the waits
+// read it as they begin): fewer polls when the process runs more workers than there are cores, so
+// a waiter gives its core to a thread with work instead of spinning on it. (An older runtime never
+// writes it, an older module never reads it: the ABI format stays 2.)
 
 export const META_SECTION = 'accelc';
 /**

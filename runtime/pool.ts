@@ -76,7 +76,7 @@ class WorkerPool {
     this.threads = threads;
     this.#embed = embed;
     this.#profile = profile;
-    this.#spin = joinSpinPolicy(threads, cores, () => this.#applySpins());
+    this.#spin = joinSpinPolicy(threads, cores, (contended) => this.#applySpins(contended));
   }
 
   /** Starts `threads` workers and waits until each has instantiated the module. */
@@ -247,9 +247,8 @@ class WorkerPool {
     }
   }
 
-  /** Writes the policy's current setting for this pool where its threads read it (its crew's control block and module memory). */
-  #applySpins(): void {
-    const contended = this.#spin?.contended ?? false;
+  /** Writes the policy's setting for this pool where its threads read it (its crew's control block and module memory). */
+  #applySpins(contended: boolean): void {
     this.#crew?.control.setSpins(contended ? CONTENDED_KERNEL_SPINS : 0, contended);
   }
 
@@ -271,7 +270,7 @@ class WorkerPool {
         this.#checkLive();
       }
       this.#crew = crew;
-      this.#applySpins();
+      this.#applySpins(this.#spin.contended);
       return crew;
     }).finally(() => (this.#spawning = undefined));
     return this.#spawning;

@@ -14,8 +14,8 @@ export const BARRIER_FN = 'barrier';
  * through the short imbalances between threads. MobileNetV2 at 2 threads, a one-off round-robin A/B of
  * modules compiled in one process (40 blocks of 5 runs each, a noisy machine): p50 17.1 ms with
  * 2^18 polls against 19.5 with 2^14, ResNet-18 54.0 against 57.1; 2^20 measured like 2^18.
- * This is the module's default: the runtime lowers it through the SPIN_LIMIT word while the process
- * has more busy workers than cores (runtime/spin-policy.ts).
+ * This is the module's default: the runtime lowers it through the SPIN_LIMIT word while the
+ * process's busy workers, plus the session's own when idle, outnumber the cores (runtime/spin-policy.ts).
  */
 export const SPINS = 1 << 18;
 
