@@ -225,6 +225,6 @@ class ControlBlock {
     Atomics.store(this.kernelBarrier, SCHED_ABORT / 4, 1);
     Atomics.add(this.kernelBarrier, BARRIER_GEN / 4, 1);
     Atomics.notify(this.kernelBarrier, BARRIER_GEN / 4);
-    for (let i = 0; i < this.sched.length; i += 16) Atomics.notify(this.sched, i + 8);   // each site's DONE word
+    for (let i = 8; i < this.sched.length; i += 16) Atomics.notify(this.sched, i);   // each site's DONE word
   }
 }

@@ -249,9 +249,10 @@ describe('threads', () => {
     expect(Array.from(o)).toEqual(all);
   });
 
-  it('gives thread t lane t of the chunks from the front, then takes the other lanes from their backs', () => {
+  it('gives thread t lane t of the chunks (odd lanes from their back), then takes the other lanes from the end their owner reaches last', () => {
     // Lanes keep the rows a thread wrote in one kernel on that thread in the next (their cache);
-    // taking another lane from its back leaves that lane's front to its own thread.
+    // taking another lane from the end its owner reaches last leaves that owner its first chunks.
+    // Odd lanes run backwards, so neighbouring lanes meet where both owners end.
     const N = 12;
     const pb = new ProgramBuilder();
     const O = pb.buf('O', 'i32', [N]), Cnt = pb.buf('Cnt', 'i32', [1]);
@@ -259,20 +260,20 @@ describe('threads', () => {
     pb.kernel('order', loop('i', N, tick, 'parallel'), 64 * 1024 * 1024);   // work enough for a chunk per iteration
     const inst = instantiate(pb.program());
     const order = () => Array.from(inst.i32(O).entries()).sort((a, b) => a[1] - b[1]).map(([i]) => i);
-    inst.exports.kernel_0(1, 3);                  // alone: lane 1 = [4, 8) from the front, then lanes 2 and 0 from their backs
-    expect(order()).toEqual([4, 5, 6, 7, 11, 10, 9, 8, 3, 2, 1, 0]);
+    inst.exports.kernel_0(1, 3);                  // alone: lane 1 = [4, 8) from its back, then lanes 2 and 0 (forward lanes) from their backs
+    expect(order()).toEqual([7, 6, 5, 4, 11, 10, 9, 8, 3, 2, 1, 0]);
     inst.resetSched();
     inst.i32(Cnt)[0] = 0;
-    inst.exports.kernel_0(0, 2);                  // 2 lanes of 6: its own in order, then lane 1 chunk by chunk from the back
+    inst.exports.kernel_0(0, 2);                  // 2 lanes of 6: its own in order, then lane 1 (backward) chunk by chunk from its front
     const two = order();
     expect(two.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(two[6]).toBe(11);
-    expect(runs(two.slice(6)).map((r) => r[0])).toEqual([...runs(two.slice(6)).map((r) => r[0])].sort((a, b) => b - a));
+    expect(two[6]).toBe(6);
+    expect(runs(two.slice(6)).map((r) => r[0])).toEqual([...runs(two.slice(6)).map((r) => r[0])].sort((a, b) => a - b));
     inst.resetSched();
     inst.i32(Cnt)[0] = 0;
     inst.exports.kernel_0(7, 10);                 // 10 threads share 8 lanes (uneven: 12 chunks); every chunk still once
     expect([...order()].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
-    expect(order().slice(0, 2)).toEqual([10, 11]);  // lane 7 of 8 over 12 chunks: [floor(7 * 12 / 8), 12)
+    expect(order().slice(0, 2)).toEqual([11, 10]);  // lane 7 of 8 over 12 chunks: [floor(7 * 12 / 8), 12), backwards
   });
 
   it('spreads the iterations left over from an uneven chunk count, so lane t starts at iteration t * extent / lanes', () => {
@@ -280,9 +281,10 @@ describe('threads', () => {
     // rows of the kernels before and after it split. (Giving the first 12 chunks 2 iterations each
     // put lane 1 at 16.)
     const { inst, order } = orderKernel(28);
-    inst.exports.kernel_0(1, 2);                  // alone: its own lane [14, 28) in order, then lane 0 from its back
+    inst.exports.kernel_0(1, 2);                  // alone: its own lane [14, 28) from its back, then lane 0 from its back
     const seen = order();
-    expect(seen.slice(0, 14)).toEqual(Array.from({ length: 14 }, (_, i) => 14 + i));
+    expect([...seen.slice(0, 14)].sort((a, b) => a - b)).toEqual(Array.from({ length: 14 }, (_, i) => 14 + i));
+    expect(runs(seen.slice(0, 14))[0]).toContain(27);
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 28 }, (_, i) => i));
     expect(seen[14]).toBe(13);
   });
@@ -291,9 +293,13 @@ describe('threads', () => {
     // 64 iterations, 2 lanes of 8 chunks: even chunks would be 4 iterations each; guided ones
     // weigh 8, 7, ..., 1 along the lane (codegen/wasm/sched.ts).
     const { inst, order } = orderKernel(64);
-    inst.exports.kernel_0(1, 2);                  // alone: lane 1 in order, then lane 0 chunk by chunk from its back
+    inst.exports.kernel_0(1, 2);                  // alone: lane 1 from its back, then lane 0 chunk by chunk from its back
     const seen = order();
-    expect(seen.slice(0, 32)).toEqual(Array.from({ length: 32 }, (_, i) => 32 + i));
+    const own = runs(seen.slice(0, 32));          // lane 1 runs backwards: its long first chunk ends at 63, its last is [32]
+    expect(own.map((r) => r[0])).toEqual([...own.map((r) => r[0])].sort((a, b) => b - a));
+    expect(own[0][own[0].length - 1]).toBe(63);
+    expect(own[0].length).toBeGreaterThanOrEqual(6);
+    expect(own[own.length - 1]).toEqual([32]);
     const stolen = runs(seen.slice(32));          // lane 0's chunks in the order taken: back first
     expect(stolen.map((r) => r[0])).toEqual([...stolen.map((r) => r[0])].sort((a, b) => b - a));
     expect(stolen.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 32 }, (_, i) => i));

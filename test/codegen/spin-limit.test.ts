@@ -55,9 +55,10 @@ describe('the spin limit word', () => {
         spun.push(await waitCpu(1 << 30));   // ~seconds of polls: spins until thread 1 comes
         slept.push(await waitCpu(1));        // one poll, then asleep
       }
-      // Spinning: ~150 ms with a core to itself, less when other work shares it; asleep: ~0.
+      // Spinning: ~150 ms with a core to itself, less when other work shares it (30 ms seen on a
+      // busy machine); asleep: ~0.
       const why = `thread 0's CPU ms while spinning ${spun}, while asleep ${slept}`;
-      expect(Math.min(...spun), why).toBeGreaterThan(30);
+      expect(Math.min(...spun), why).toBeGreaterThan(15);
       expect(Math.max(...slept), why).toBeLessThan(10);
     } finally {
       await waiter.terminate();

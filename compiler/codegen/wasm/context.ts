@@ -9,6 +9,7 @@ import { AccelcError } from '../../errors.js';
 import type { FnBuilder, Ref, ValType, WasmModule } from './module.js';
 import type { MathLib } from './math.js';
 import type { SchedSites, Segment } from './sched.js';
+import type { KernelSync } from './group-sync.js';
 
 export { KernelCtx, valType, TID };
 export type { EmitOptions, LoopFrame, IV };
@@ -21,6 +22,8 @@ interface EmitOptions {
   maxThreads: number;
   /** Counter sites for dynamically scheduled loops. */
   sched: SchedSites;
+  /** How the kernel follows the one before and is followed by the next (dataflow.ts), with addresses. */
+  flow?: KernelSync;
 }
 
 /** A pointer induction variable: sum of `terms` (byte address parts), kept in `local`. */

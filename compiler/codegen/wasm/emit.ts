@@ -20,6 +20,7 @@ import { emitVector, asValue } from './simd.js';
 import { emitStore } from './memory.js';
 import { addBarrier, BARRIER_FN } from './barrier.js';
 import { chunkCap, claimLoop, dynamicLoops, waitSites } from './sched.js';
+import { waitComplete } from './group-sync.js';
 
 export { emitKernel };
 
@@ -28,8 +29,13 @@ function emitKernel(w: WasmModule, math: MathLib, program: Program, k: Kernel, n
   const fn = w.fn(['i32', 'i32']);
   const ctx = new KernelCtx(w, fn, program, k, math, opts);
   ctx.dynamic = dynamicLoops(k.body);
+  const flow = opts.flow, nthreads = () => fn.get(1), local = (t: 'i32') => ctx.local(t);
+  const before = flow?.before !== undefined ? waitComplete(w, fn, nthreads, flow.before, local) : w.nop();
   const body = emitStmt(ctx, k.body);
-  w.addFunction(name, fn, 'none', w.block(null, [body, endStage(ctx)]));
+  // a kernel the next one follows by group ends without waiting (its one stage has only its loop's chunks)
+  const end = flow?.publish ? w.nop() : endStage(ctx);
+  const after = flow?.after !== undefined ? waitComplete(w, fn, nthreads, flow.after, local) : w.nop();
+  w.addFunction(name, fn, 'none', w.block(null, [before, body, end, after]));
 }
 
 /** The sync that ends the current stage; starts the next one. */
@@ -139,10 +145,12 @@ function emitFor(ctx: KernelCtx, s: Extract<Stmt, { k: 'for' }>): Ref {
   const runs = w.block(null, [...inits, loop]);
   if (dynamic) {
     const site = ctx.opts.sched.next();
+    const flow = ctx.opts.flow;
+    if (flow && flow.site !== site) ctx.fail(`scheduling site ${site} where the dataflow plan has ${flow.site}`);
     const chunk = w.block(null, [setStart, w.if(w.binary('i32.lt_s', fn.get(i), fn.get(end)), runs)]);
     const { stmt, chunks } = claimLoop({
       w, fn, tid: () => fn.get(0), nthreads: () => fn.get(1), site, lo: emitScalar(ctx, s.min), extent: emitScalar(ctx, s.extent), cap: chunkCap(ctx.kernel.flops, ctx.kernel.bytes),
-      begin: i, end, body: chunk, local: (t) => ctx.local(t),
+      begin: i, end, body: chunk, local: (t) => ctx.local(t), publish: flow?.publish, await: flow?.await,
     });
     ctx.segment.sites.push({ addr: site, chunks });
     return stmt;

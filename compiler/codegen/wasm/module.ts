@@ -135,6 +135,7 @@ class WasmModule {
     return fn(offset, bytes, lane, ptr, vec);
   }
   atomicLoad32(addr: number): Ref { return this.m.i32.atomic.load(0, this.i32(addr)); }
+  atomicLoad32At(ptr: Ref): Ref { return this.m.i32.atomic.load(0, ptr); }
   atomicStore32(addr: number, v: Ref): Ref { return this.m.i32.atomic.store(0, this.i32(addr), v); }
   atomicAdd32(addr: number, v: Ref): Ref { return this.m.i32.atomic.rmw.add(0, this.i32(addr), v); }
   atomicAdd32At(ptr: Ref, v: Ref): Ref { return this.m.i32.atomic.rmw.add(0, ptr, v); }

@@ -43,15 +43,12 @@ import type { Ref, WasmModule } from './module.js';
 import type { FnBuilder } from './module.js';
 import { SCHED_ABORT } from '../../../runtime/meta.js';
 import { setSpinLimit } from './barrier.js';
+import { awaitGroups, countGroups, type Await, type Publish } from './group-sync.js';
+import { BACK, CHUNKS, CLAIM, DONE, MAX_LANES, SITE_BYTES, SLEEPERS, WAIT_NS } from './site.js';
 
 export { SchedSites, SITE_BYTES, claimLoop, waitSites, dynamicLoops, chunkCap };
 export type { Site, Segment };
 
-const SITE_BYTES = 64;
-const CLAIM = 0, DONE = 32;
-/** Claim lanes per site: one i32 word each below DONE, [front claims | back claims << 16]. */
-const MAX_LANES = DONE / 4;
-const BACK = 1 << 16;
 /**
  * Chunks per thread: enough to even out a thread that was descheduled, few enough to stay cheap.
  * 8 rather than 4: MobileNetV2 at 2 threads, p50 on a busy machine 17.1-17.8 ms against 20.6-23.2
@@ -74,8 +71,6 @@ const MIN_CHUNK_WORK = 512 * 1024;
 function chunkCap(flops: number, bytes: number): number {
   return Math.max(1, Math.floor((flops + 4 * bytes) / MIN_CHUNK_WORK));
 }
-/** A sleeping waiter rechecks the abort word this often (ns), in case no notify comes. */
-const WAIT_NS = 1_000_000;
 
 /** The module's counter words: one site per top-level parallel loop, numbered in emission order. */
 class SchedSites {
@@ -106,6 +101,10 @@ interface ClaimArgs {
   /** Runs the chunk [begin, end) (must not be empty: the caller guards). */
   body: Ref;
   local: (t: 'i32') => number;
+  /** The next kernel follows this loop by group (dataflow.ts). */
+  publish?: Publish;
+  /** Each chunk first waits for the groups of the kernel before that it depends on (dataflow.ts). */
+  await?: Await;
 }
 
 /**
@@ -133,20 +132,31 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
   // chunks and covers the same rows in every kernel. Inside the lane the chunks shrink (guided, as
   // OpenMP's schedule(guided)): chunk i weighs m - i, so the owner's first claims are long and the
   // last chunks, the ones a thread waits on at the end or another takes from the back, are short.
-  const lLo = L(), len = L(), m = L(), ii = L(), dd = L();
+  // Odd lanes run backwards (their owner starts at the lane's end), so two threads' lanes meet
+  // where both end, and each owner's first chunks in a kernel are the rows it did first in the
+  // kernel before: the rows a kernel that follows by group (dataflow.ts) finds ready first.
+  const lLo = L(), len = L(), m = L(), ii = L(), dd = L(), back = L();
   const weight = (x: () => Ref) => bin('i32.div_u', bin('i32.mul', x(), bin('i32.sub', bin('i32.add', bin('i32.shl', get(m), i32(1)), i32(1)), x())), i32(2));
-  const inLane = (x: () => Ref) => bin('i32.add', get(lLo), bin('i32.add',
+  const inLaneFwd = (x: () => Ref) => bin('i32.add',
     bin('i32.mul', bin('i32.div_u', get(len), get(dd)), weight(x)),
-    bin('i32.div_u', bin('i32.mul', bin('i32.rem_u', get(len), get(dd)), weight(x)), get(dd))));
+    bin('i32.div_u', bin('i32.mul', bin('i32.rem_u', get(len), get(dd)), weight(x)), get(dd)));
+  const inLane = (x: () => Ref) => bin('i32.add', get(lLo),
+    w.select(get(back), bin('i32.sub', get(len), inLaneFwd(x)), inLaneFwd(x)));
+  const last = bin('i32.eq', w.atomicAdd32(a.site + DONE, i32(1)), bin('i32.sub', get(chunks), i32(1)));
+  const limit = L(), first = L();
   const runChunk = w.block(null, [
     fn.set(ii, bin('i32.sub', get(c), get(laneLo))),
-    fn.set(a.begin, bin('i32.add', get(lo), inLane(() => get(ii)))),
-    fn.set(a.end, bin('i32.add', get(lo), inLane(() => bin('i32.add', get(ii), i32(1))))),
+    fn.set(a.begin, bin('i32.add', get(lo), inLane(() => w.select(get(back), bin('i32.add', get(ii), i32(1)), get(ii))))),
+    fn.set(a.end, bin('i32.add', get(lo), inLane(() => w.select(get(back), get(ii), bin('i32.add', get(ii), i32(1)))))),
+    a.await ? w.if(multi(), awaitGroups(w, fn, a.await, get(a.begin), get(a.end), limit, L)) : w.nop(),
+    a.publish ? fn.set(first, get(a.begin)) : w.nop(),   // (the body counts begin up to end)
     a.body,
-    w.if(multi(), w.if(
-      bin('i32.eq', w.atomicAdd32(a.site + DONE, i32(1)), bin('i32.sub', get(chunks), i32(1))),
-      w.drop(w.atomicNotify(a.site + DONE, i32(-1))),
-    )),
+    w.if(multi(), a.publish
+      ? w.block(null, [
+        countGroups(w, fn, a.publish, get(first), get(a.end), L),
+        w.if(bin('i32.or', last, bin('i32.ne', w.atomicLoad32(a.site + SLEEPERS), i32(0))), w.drop(w.atomicNotify(a.site + DONE, i32(-1)))),
+      ])
+      : w.if(last, w.drop(w.atomicNotify(a.site + DONE, i32(-1))))),
   ]);
   const claimOne = w.loop(claim, w.block(null, [
     fn.set(old, w.if(multi(),
@@ -164,6 +174,8 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
     fn.set(lo, a.lo),
     fn.set(ext, a.extent),
     fn.set(chunks, w.if(multi(), min(() => min(() => get(ext), () => i32(a.cap)), () => bin('i32.mul', a.nthreads(), i32(CHUNKS_PER_THREAD))), i32(1))),
+    a.publish ? w.if(multi(), w.atomicStore32(a.site + CHUNKS, get(chunks))) : w.nop(),
+    a.await ? setSpinLimit(w, fn, limit) : w.nop(),
     fn.set(k, i32(0)),
     w.if(bin('i32.gt_s', get(ext), i32(0)), w.block(null, [
       fn.set(q, bin('i32.div_s', get(ext), get(chunks))),
@@ -179,6 +191,7 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
         fn.set(len, bin('i32.sub', chunkStart(() => get(laneHi)), get(lLo))),
         fn.set(m, bin('i32.sub', get(laneHi), get(laneLo))),
         fn.set(dd, bin('i32.div_u', bin('i32.mul', get(m), bin('i32.add', get(m), i32(1))), i32(2))),
+        fn.set(back, bin('i32.and', get(u), i32(1))),
         w.block(laneDone, [claimOne]),
         fn.set(j, bin('i32.add', get(j), i32(1))),
         w.br(lanesLoop, bin('i32.lt_s', get(j), get(lanes))),
