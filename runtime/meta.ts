@@ -15,8 +15,14 @@
 // Top-level parallel loops are scheduled dynamically (threads claim chunks with atomic counters in
 // the region `sched`, see compiler/codegen/wasm/sched.ts): before a run with nthreads > 1 the
 // runtime zeroes that region and the word SCHED_ABORT; to stop a run it stores 1 into SCHED_ABORT
-// (threads waiting for chunks of other threads give up) and notifies the waiters.
-// Kernels end synchronised: when kernel_i returns on a thread, kernel i+1 may start on it at once.
+// (threads waiting for chunks of other threads give up) and notifies the waiters (on word 8 of each
+// 64-byte site). Tables the waits read (compiler/codegen/wasm/dataflow.ts) follow that region;
+// init() writes them (a kernel-only variant module, built without weights, relies on the base
+// module's init(), which writes the same tables at the same addresses).
+// When kernel_i returns on a thread, kernel i+1 may start on it at once. Every thread must call
+// every kernel, in order: a kernel either returns with all of its work done, or (when the next
+// kernel follows it by group of rows, dataflow.ts) leaves the next kernel's chunks to wait for the
+// rows they need; the last kernel returns with every kernel's work done.
 // A thread waiting inside a kernel (at a barrier, or for other threads' chunks) polls its word up
 // to SPIN_LIMIT times before it sleeps; the word is 0 in fresh memory (init() leaves it), which
 // means the module's own default. A runtime may store another count there at any time (the waits

@@ -11,6 +11,7 @@ import { loopFootprint } from '../../compiler/codegen/wasm/footprint.js';
 import { planDataflow } from '../../compiler/codegen/wasm/dataflow.js';
 import { emitWasm } from '../../compiler/codegen/wasm/index.js';
 import { ProgramBuilder } from './helpers.js';
+import { SCHED_ABORT } from '../../runtime/meta.js';
 
 const R = 16, W = 8;
 /** row i of `to` = the sum of rows i-1, i, i+1 of `from` (clamped at the edges), one row per iteration */
@@ -121,20 +122,28 @@ function setUp(pb: ProgramBuilder) {
   return { wasm, meta, memory, i32, reset };
 }
 
+/**
+ * Kernel 0 writes row i of A; its last row (thread 1's first chunk: odd lanes run backwards) is
+ * slow, then raises a flag in the weight region, which footprints leave out (no real kernel writes
+ * weights), so kernel 1, copying A to B, can record whether that row had finished when its own
+ * rows ran (B = A + 2^28 * flag).
+ */
+function slowRowKernels() {
+  const pb = new ProgramBuilder();
+  pb.buf('A', 'i32', [R, W]); pb.buf('B', 'i32', [R, W]);
+  pb.buf('Flag', 'i32', [1], 'weight', new Uint8Array(4));
+  const slow: Stmt = loop('s', 1 << 26, store('A', [c(R - 1), c(0)], add(load('A', [c(R - 1), c(0)]), c(1))));
+  pb.kernel('fill', loop('i', R, seq(
+    loop('j', W, store('A', [v('i'), v('j')], add(mul(v('i'), c(100)), v('j')))),
+    { k: 'if', cond: { k: 'bin', op: 'eq', a: v('i'), b: c(R - 1) }, then: seq(slow, store('Flag', [c(0)], c(1))) },
+  ), 'parallel'), BIG);
+  pb.kernel('copy', loop('i', R, loop('j', W, store('B', [v('i'), v('j')], add(load('A', [v('i'), v('j')]), mul(load('Flag', [c(0)]), c(1 << 28))))), 'parallel'), BIG);
+  return { pb };
+}
+
 describe('on threads', () => {
   it('runs the chunks of a linked kernel whose rows are ready while the kernel before is still running, and waits for the rest', async () => {
-    // Kernel 0 writes row i of A; its last row (thread 1's first chunk: odd lanes run backwards)
-    // is slow, then raises a flag in the weight region, which footprints leave out (no real kernel
-    // writes weights), so kernel 1 can record whether that row had finished when its own rows ran.
-    const pb = new ProgramBuilder();
-    pb.buf('A', 'i32', [R, W]); pb.buf('B', 'i32', [R, W]);
-    pb.buf('Flag', 'i32', [1], 'weight', new Uint8Array(4));
-    const slow: Stmt = loop('s', 1 << 26, store('A', [c(R - 1), c(0)], add(load('A', [c(R - 1), c(0)]), c(1))));
-    pb.kernel('fill', loop('i', R, seq(
-      loop('j', W, store('A', [v('i'), v('j')], add(mul(v('i'), c(100)), v('j')))),
-      { k: 'if', cond: { k: 'bin', op: 'eq', a: v('i'), b: c(R - 1) }, then: seq(slow, store('Flag', [c(0)], c(1))) },
-    ), 'parallel'), BIG);
-    pb.kernel('copy', loop('i', R, loop('j', W, store('B', [v('i'), v('j')], add(load('A', [v('i'), v('j')]), mul(load('Flag', [c(0)]), c(1 << 28))))), 'parallel'), BIG);
+    const { pb } = slowRowKernels();
     const { wasm, meta, memory, i32, reset } = setUp(pb);
     reset();
     // thread 0 starts once thread 1 holds the slow row (lane 1's claim word, site 0)
@@ -145,6 +154,24 @@ describe('on threads', () => {
     expect(a[(R - 1) * W]).toBe((R - 1) * 100 + (1 << 26));
     expect(flagged[R - 1]).toBe(true);            // the row that depends on the slow one waited for it
     expect(flagged.slice(0, R - 1)).toContain(false);   // others ran before it finished
+  }, 30_000);
+
+  it('leaves a chunk waiting for a row of the kernel before undone when the run is stopped meanwhile', async () => {
+    const { pb } = slowRowKernels();
+    const { wasm, meta, memory, i32, reset } = setUp(pb);
+    reset();
+    i32('B').fill(-7);
+    const site = new Int32Array(memory.buffer, meta.sched!.offset, 16), low = new Int32Array(memory.buffer, 0, 64);
+    const running = runAll(wasm, memory, 2, meta.sched!.offset + 4);
+    // thread 0 has run out of rows whose inputs are ready and sleeps on the slow row (it counts
+    // itself in site 0's SLEEPERS word): stop the run as the runtime does
+    while (Atomics.load(site, 10) === 0) await new Promise((r) => setTimeout(r, 1));
+    Atomics.store(low, SCHED_ABORT / 4, 1);
+    Atomics.notify(site, 8);
+    await running;
+    const b = i32('B');
+    expect(Array.from(b.subarray((R - 1) * W, R * W))).toEqual(new Array(W).fill(-7));
+    expect(b[0]).toBe(0);                         // rows that did not wait ran
   }, 30_000);
 
   it('gives the same results on 1, 2 and 3 threads, run after run, for a chain of linked and unlinked kernels', async () => {

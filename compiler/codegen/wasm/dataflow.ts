@@ -28,8 +28,6 @@ export type { DataflowPlan, KernelFlow, Groups };
 
 /** Groups a loop's iterations are counted in: enough to follow rows, few enough to count cheaply. */
 const MAX_GROUPS = 64;
-/** Pairs of groups compared per link at most (compile time). */
-const MAX_PAIRS = 1 << 16;
 
 /** A loop over [min, min + extent) counted in `count` groups of `size` iterations (the last may be short). */
 interface Groups { min: number; extent: number; size: number; count: number }
@@ -67,12 +65,16 @@ function planDataflow(program: Program, kernels: Kernel[]): DataflowPlan {
   });
   let groupWords = 0;
   const tables: number[] = [];
+  const cache = new Map<number, Footprint[]>();
+  const footprints = (i: number) => {
+    if (!cache.has(i)) cache.set(i, groupFootprints(program, kernels[i].body, loops[i]!, groupsOf(loops[i]!)));
+    return cache.get(i)!;
+  };
   for (let i = 1; i < kernels.length; i++) {
     const a = loops[i - 1], b = loops[i];
     if (!a || !b) continue;
     const ga = groupsOf(a), gb = groupsOf(b);
-    if (ga.count * gb.count > MAX_PAIRS) continue;
-    const table = dependences(program, kernels[i - 1].body, a, ga, kernels[i].body, b, gb);
+    const table = dependences(footprints(i - 1), ga, footprints(i), gb);
     if (!table) continue;
     flows[i - 1].publish = { groups: ga, word: groupWords };
     groupWords += ga.count;
@@ -120,8 +122,7 @@ function groupFootprints(program: Program, body: Stmt, loop: Stmt & { k: 'for' }
  * ([count, -1] for none), flattened; undefined when some consumer group needs every producer
  * group and the rest gain little (the link would cost more than it saves).
  */
-function dependences(program: Program, pBody: Stmt, pLoop: Stmt & { k: 'for' }, pg: Groups, cBody: Stmt, cLoop: Stmt & { k: 'for' }, cg: Groups): number[] | undefined {
-  const pf = groupFootprints(program, pBody, pLoop, pg), cf = groupFootprints(program, cBody, cLoop, cg);
+function dependences(pf: Footprint[], pg: Groups, cf: Footprint[], cg: Groups): number[] | undefined {
   const out: number[] = [];
   let whole = 0;
   for (const c of cf) {

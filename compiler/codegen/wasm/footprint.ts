@@ -6,8 +6,8 @@
 // writes them), per-thread scratch and register buffers are left out: other threads never see
 // them change. Bytes a vector load reads only to drop them (the odd lanes of a stride-2 load, the
 // other lanes of an aligned group a lane is shuffled out of: memory.ts) are left out too: what
-// another thread writes there at the same time is never used. Used by dataflow.ts to let a kernel's chunks start before the kernel before it
-// has finished.
+// another thread writes there at the same time is never used. Used by dataflow.ts to let a
+// kernel's chunks start before the kernel before it has finished.
 
 import type { Buf, Expr, Program, Stmt } from '../../ir/loop.js';
 import { SCALAR_BYTES } from '../../ir/loop.js';
@@ -136,12 +136,14 @@ function storeAccess(program: Program, scope: Scope, s: Stmt & { k: 'store' }, r
 /** Records the byte hull of buf[idx] when it lives in the arena. */
 function access(program: Program, scope: Scope, name: string, idx: Expr[], write: boolean, record: Sink): void {
   const b = scope.buf(name);
-  if (!b || b.scope === 'local') return;
-  const st = program.storages.get(b.storage);
-  if (!st || st.region !== 'arena') return;
+  const st = b && program.storages.get(b.storage);
+  // a buffer or storage this walk cannot place (the backend refuses such a kernel anyway): all of memory
+  if (!b || (b.scope !== 'local' && !st)) return record(`?:${write ? 'w' : 'r'}`, [0, 2 ** 32]);
+  if (b.scope === 'local' || !st || st.region !== 'arena') return;
   const size = SCALAR_BYTES[b.dtype];
   const el = elementRange(b, idx, scope);
-  // clamped to the storage: an index outside it is one a guard (an if, a select) keeps from running
+  // clamped to the storage: an index outside it is one an if keeps from running, or a select
+  // whose value is dropped
   const lo = el ? Math.max(st.offset, st.offset + el[0] * size) : st.offset;
   const hi = el ? Math.min(st.offset + st.bytes, st.offset + (el[1] + 1) * size) : st.offset + st.bytes;
   if (lo < hi) record(`${st.name}:${write ? 'w' : 'r'}`, [lo, hi]);

@@ -137,23 +137,35 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
   // kernel before: the rows a kernel that follows by group (dataflow.ts) finds ready first.
   const lLo = L(), len = L(), m = L(), ii = L(), dd = L(), back = L();
   const weight = (x: () => Ref) => bin('i32.div_u', bin('i32.mul', x(), bin('i32.sub', bin('i32.add', bin('i32.shl', get(m), i32(1)), i32(1)), x())), i32(2));
-  const inLaneFwd = (x: () => Ref) => bin('i32.add',
+  // the start of chunk x of the lane, counted from the lane's start in its owner's direction
+  const fromStart = (x: () => Ref) => bin('i32.add',
     bin('i32.mul', bin('i32.div_u', get(len), get(dd)), weight(x)),
     bin('i32.div_u', bin('i32.mul', bin('i32.rem_u', get(len), get(dd)), weight(x)), get(dd)));
-  const inLane = (x: () => Ref) => bin('i32.add', get(lLo),
-    w.select(get(back), bin('i32.sub', get(len), inLaneFwd(x)), inLaneFwd(x)));
   const last = bin('i32.eq', w.atomicAdd32(a.site + DONE, i32(1)), bin('i32.sub', get(chunks), i32(1)));
-  const limit = L(), first = L();
+  const limit = L(), first = L(), x0 = L(), x1 = L(), stopped = L();
+  const nonEmpty = () => bin('i32.lt_s', get(a.begin), get(a.end));
   const runChunk = w.block(null, [
     fn.set(ii, bin('i32.sub', get(c), get(laneLo))),
-    fn.set(a.begin, bin('i32.add', get(lo), inLane(() => w.select(get(back), bin('i32.add', get(ii), i32(1)), get(ii))))),
-    fn.set(a.end, bin('i32.add', get(lo), inLane(() => w.select(get(back), get(ii), bin('i32.add', get(ii), i32(1)))))),
-    a.await ? w.if(multi(), awaitGroups(w, fn, a.await, get(a.begin), get(a.end), limit, L)) : w.nop(),
+    fn.set(x0, fromStart(() => get(ii))),
+    fn.set(x1, fromStart(() => bin('i32.add', get(ii), i32(1)))),
+    fn.set(a.begin, bin('i32.add', bin('i32.add', get(lo), get(lLo)), w.select(get(back), bin('i32.sub', get(len), get(x1)), get(x0)))),
+    fn.set(a.end, bin('i32.add', bin('i32.add', get(lo), get(lLo)), w.select(get(back), bin('i32.sub', get(len), get(x0)), get(x1)))),
     a.publish ? fn.set(first, get(a.begin)) : w.nop(),   // (the body counts begin up to end)
-    a.body,
+    // a chunk that waited for groups of the kernel before runs only if the run was not stopped
+    // meanwhile (the wait gives up on abort, and those groups may be half written)
+    ...(a.await
+      ? [
+        fn.set(stopped, i32(0)),
+        w.if(bin('i32.and', multi(), nonEmpty()), w.block(null, [
+          awaitGroups(w, fn, a.await, get(a.begin), get(a.end), limit, L),
+          fn.set(stopped, w.atomicLoad32(SCHED_ABORT)),
+        ])),
+        w.if(w.unary('i32.eqz', get(stopped)), a.body),
+      ]
+      : [a.body]),
     w.if(multi(), a.publish
       ? w.block(null, [
-        countGroups(w, fn, a.publish, get(first), get(a.end), L),
+        w.if(bin('i32.lt_s', get(first), get(a.end)), countGroups(w, fn, a.publish, get(first), get(a.end), L)),
         w.if(bin('i32.or', last, bin('i32.ne', w.atomicLoad32(a.site + SLEEPERS), i32(0))), w.drop(w.atomicNotify(a.site + DONE, i32(-1)))),
       ])
       : w.if(last, w.drop(w.atomicNotify(a.site + DONE, i32(-1))))),
