@@ -19,8 +19,7 @@ import { emitScalar, truthy } from './expr.js';
 import { emitVector, asValue } from './simd.js';
 import { emitStore } from './memory.js';
 import { addBarrier, BARRIER_FN } from './barrier.js';
-import { chunkCap, claimLoop, dynamicLoops, waitSites } from './sched.js';
-import { waitComplete } from './group-sync.js';
+import { chunkCap, claimLoop, dynamicLoops, waitComplete, waitSites } from './sched.js';
 
 export { emitKernel };
 

@@ -13,6 +13,7 @@ import type { Buf, Expr, Program, Stmt } from '../../ir/loop.js';
 import { SCALAR_BYTES } from '../../ir/loop.js';
 import { bounds, type Interval } from '../../ir/affine.js';
 import { Scope } from '../../ir/expr-type.js';
+import { exprChildren } from '../../ir/traverse.js';
 
 export { loopFootprint, touchesOutside, overlaps };
 export type { Footprint };
@@ -74,7 +75,7 @@ type Sink = (key: string, iv: Interval) => void;
 
 function visit(program: Program, scope: Scope, s: Stmt, record: Sink): void {
   for (const e of ownExprs(s)) exprAccesses(program, scope, e, record);
-  if (s.k === 'store') storeAccess(program, scope, s, record);
+  if (s.k === 'store') access(program, scope, s.buf, s.idx, true, record);
   const undo = bindFor(scope, s);
   for (const c of children(s)) visit(program, scope, c, record);
   undo();
@@ -114,23 +115,8 @@ function bindFor(scope: Scope, s: Stmt): () => void {
 }
 
 function exprAccesses(program: Program, scope: Scope, e: Expr, record: Sink): void {
-  switch (e.k) {
-    case 'load':
-      e.idx.forEach((x) => exprAccesses(program, scope, x, record));
-      access(program, scope, e.buf, e.idx, false, record);
-      return;
-    case 'bin': exprAccesses(program, scope, e.a, record); exprAccesses(program, scope, e.b, record); return;
-    case 'un': case 'cast': case 'bcast': exprAccesses(program, scope, e.a, record); return;
-    case 'fma': [e.a, e.b, e.c].forEach((x) => exprAccesses(program, scope, x, record)); return;
-    case 'select': [e.c, e.a, e.b].forEach((x) => exprAccesses(program, scope, x, record)); return;
-    case 'call': e.args.forEach((x) => exprAccesses(program, scope, x, record)); return;
-    case 'ramp': exprAccesses(program, scope, e.base, record); return;
-    default: return;
-  }
-}
-
-function storeAccess(program: Program, scope: Scope, s: Stmt & { k: 'store' }, record: Sink): void {
-  access(program, scope, s.buf, s.idx, true, record);
+  if (e.k === 'load') access(program, scope, e.buf, e.idx, false, record);
+  for (const x of exprChildren(e)) exprAccesses(program, scope, x, record);
 }
 
 /** Records the byte hull of buf[idx] when it lives in the arena. */

@@ -1,15 +1,14 @@
 // The code that lets a kernel's chunks follow the kernel before by group (dataflow.ts): the
 // producer counts finished iterations per group after each chunk, a consumer's chunk waits for the
-// producer groups its table row names, and a kernel waits for an earlier loop as a whole. All of
-// it runs only with 2+ threads; the site words (DONE, CHUNKS, SLEEPERS) are in site.ts.
+// producer groups its table row names (waiting for an earlier loop as a whole is sched.ts's
+// waitComplete). All of it runs only with 2+ threads; the site words are in site.ts.
 
 import type { Ref, WasmModule, FnBuilder } from './module.js';
 import { SCHED_ABORT } from '../../../runtime/meta.js';
-import { setSpinLimit } from './barrier.js';
-import { CHUNKS, DONE, SLEEPERS, WAIT_NS } from './site.js';
+import { DONE, SLEEPERS, WAIT_NS } from './site.js';
 import type { Groups } from './dataflow.js';
 
-export { countGroups, awaitGroups, waitComplete };
+export { countGroups, awaitGroups };
 export type { Publish, Await, KernelSync };
 
 /**
@@ -98,23 +97,4 @@ function awaitGroups(w: WasmModule, fn: FnBuilder, a: Await, begin: Ref, end: Re
       w.br(next),
     ])),
   ]);
-}
-
-/** Waits until every chunk of the loop at `site` (one that publishes its chunk count) finished, or the run is aborted. Nothing with one thread. */
-function waitComplete(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, site: number, local: (t: 'i32') => number): Ref {
-  const v = local('i32'), spin = local('i32'), limit = local('i32'), loop = w.label('whole');
-  return w.if(w.binary('i32.gt_s', nthreads(), w.i32(1)), w.block(null, [
-    setSpinLimit(w, fn, limit),
-    fn.set(spin, w.i32(0)),
-    w.loop(loop, w.block(null, [
-      fn.set(v, w.atomicLoad32(site + DONE)),
-      w.if(w.binary('i32.and',
-        w.binary('i32.lt_s', fn.get(v), w.atomicLoad32(site + CHUNKS)),
-        w.binary('i32.eq', w.atomicLoad32(SCHED_ABORT), w.i32(0))), w.block(null, [
-        fn.set(spin, w.binary('i32.add', fn.get(spin), w.i32(1))),
-        w.if(w.binary('i32.ge_s', fn.get(spin), fn.get(limit)), w.drop(w.atomicWait32(site + DONE, fn.get(v), WAIT_NS))),
-        w.br(loop),
-      ])),
-    ])),
-  ]));
 }

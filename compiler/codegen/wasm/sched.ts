@@ -46,7 +46,7 @@ import { setSpinLimit } from './barrier.js';
 import { awaitGroups, countGroups, type Await, type Publish } from './group-sync.js';
 import { BACK, CHUNKS, CLAIM, DONE, MAX_LANES, SITE_BYTES, SLEEPERS, WAIT_NS } from './site.js';
 
-export { SchedSites, SITE_BYTES, claimLoop, waitSites, dynamicLoops, chunkCap };
+export { SchedSites, SITE_BYTES, claimLoop, waitSites, waitComplete, dynamicLoops, chunkCap };
 export type { Site, Segment };
 
 /**
@@ -215,6 +215,19 @@ function claimLoop(a: ClaimArgs): { stmt: Ref; chunks: number } {
 
 /** Waits until every chunk of every site finished (or the run is aborted). Nothing with one thread. */
 function waitSites(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, sites: Site[], local: (t: 'i32') => number): Ref {
+  return waitDone(w, fn, nthreads, sites.map((s) => ({ addr: s.addr, chunks: () => fn.get(s.chunks) })), local);
+}
+
+/**
+ * Waits until every chunk of the loop at `site` finished, or the run is aborted: for a loop that
+ * publishes its chunk count (CHUNKS, dataflow.ts) and skipped its own end wait. Nothing with one thread.
+ */
+function waitComplete(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, site: number, local: (t: 'i32') => number): Ref {
+  return waitDone(w, fn, nthreads, [{ addr: site, chunks: () => w.atomicLoad32(site + CHUNKS) }], local);
+}
+
+/** For each site in turn: poll DONE up to the spin limit, then sleep on it, until it reaches `chunks` or the run is aborted. */
+function waitDone(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, sites: { addr: number; chunks: () => Ref }[], local: (t: 'i32') => number): Ref {
   if (sites.length === 0) return w.nop();
   const v = local('i32'), spin = local('i32'), limit = local('i32');
   const waits = sites.map((s) => {
@@ -224,7 +237,7 @@ function waitSites(w: WasmModule, fn: FnBuilder, nthreads: () => Ref, sites: Sit
       w.loop(loop, w.block(null, [
         fn.set(v, w.atomicLoad32(s.addr + DONE)),
         w.if(w.binary('i32.and',
-          w.binary('i32.lt_s', fn.get(v), fn.get(s.chunks)),
+          w.binary('i32.lt_s', fn.get(v), s.chunks()),
           w.binary('i32.eq', w.atomicLoad32(SCHED_ABORT), w.i32(0))), w.block(null, [
           fn.set(spin, w.binary('i32.add', fn.get(spin), w.i32(1))),
           w.if(w.binary('i32.ge_s', fn.get(spin), fn.get(limit)), w.drop(w.atomicWait32(s.addr + DONE, fn.get(v), WAIT_NS))),
