@@ -12,13 +12,15 @@ const engines = (p50: number) => ({ accelc: { p50_ms: p50, flops: 1e9, simd: 'pl
 /** Rounds' machine samples: the SIMD figures given, L3 reads 0.5 below each. */
 const machine = (simd: number[]) => simd.map((v) => ({ simd: v, l3: v - 0.5 }));
 
+const cpu = (steal?: number) => (steal === undefined ? {} : { cpu: { others: 0.01, steal } });
+
 interface Native { one: number[]; many: number[]; rounds: { simd: number; l3: number }[] }
 
-function report(one: number[], many: number[], rounds?: { simd: number; l3: number }[], inline = false, native?: Native) {
+function report(one: number[], many: number[], rounds?: { simd: number; l3: number }[], inline = false, native?: Native, steal?: [number, number]) {
   const header = { date: 'd', node: 'v20', cpu: 'c', cores: 2, load_avg: [0, 0, 0], threads: [1, 2], iters: 20, scaling_runs: 5 * one.length, warmup: 3, peak: undefined, rss_runs: 3, skipped: [] };
   const timings = {
     1: { results: { m: { engines: engines(20) } } },
-    2: { results: { m: { engines: { ...engines(11), accelc: { ...engines(11).accelc, ...(inline ? { inline } : {}) } }, accelc_scaling: { threads: 2, one_thread: side(20, one), many_threads: side(11, many), machine_round_speedups: rounds },
+    2: { results: { m: { engines: { ...engines(11), accelc: { ...engines(11).accelc, ...(inline ? { inline } : {}) } }, accelc_scaling: { threads: 2, one_thread: { ...side(20, one), ...cpu(steal?.[0]) }, many_threads: { ...side(11, many), ...cpu(steal?.[1]) }, machine_round_speedups: rounds },
       ...(native ? { ort_node_scaling: { threads: 2, one_thread: side(10, native.one), many_threads: side(7, native.many), machine_round_speedups: native.rounds } } : {}) } } },
   };
   return buildReport(header, ['m'], timings, {});
@@ -87,5 +89,15 @@ describe('bench report: thread scaling', () => {
     expect(row).toContain('| 100% | 1.25 (100%) |');
     const without = reportMarkdown(report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]))).split('\n').filter((l: string) => l.startsWith('| m | 2 |')).at(-1);
     expect(without).toContain('| 100% | – |');
+  });
+
+  it('flags a row when the hypervisor stole 10% or more during either side\'s blocks', () => {
+    const rowOf = (md: string) => md.split('\n').filter((l) => /^\| m( \(steal\))? \| 2 \|/.test(l)).at(-1);
+    const quiet = reportMarkdown(report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]), false, undefined, [0.02, 0.09]));
+    expect(rowOf(quiet)).toMatch(/^\| m \| 2 \|.*\| 1% \/ 2% \| 1% \/ 9% \|$/);
+    expect(quiet).not.toContain('(steal): ');
+    const busy = reportMarkdown(report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]), false, undefined, [0.02, 0.31]));
+    expect(rowOf(busy)).toMatch(/^\| m \(steal\) \| 2 \|.*\| 1% \/ 31% \|$/);
+    expect(busy).toContain('(steal): the hypervisor took 10% or more of the machine\'s time during one side\'s blocks (m)');
   });
 });
