@@ -1,5 +1,7 @@
 // accelc's public API: the compiler, and an onnxruntime-web-shaped runtime for what it produces.
-// (A runtime-only user can import 'accelc/dist/runtime/session.js' and never load the compiler.)
+// Importing it loads the runtime only: compile() loads the compiler (binaryen, protobufjs) on its
+// first call, as InferenceSession.create does for an ONNX model, so a service that ships .wasm
+// files never loads them (test/api/entry.test.ts).
 
 export { InferenceSession } from './runtime/session.js';
 export type { SessionOptions, RunOptions, ModelSource } from './runtime/session.js';
@@ -7,8 +9,13 @@ export { RunError, isRunError } from './runtime/run-error.js';
 export type { RunFailure } from './runtime/run-error.js';
 export { Tensor } from './runtime/tensor.js';
 export type { TensorType, TypedArray } from './runtime/tensor.js';
-export { compile } from './compiler/compile.js';
-export type { CompileOptions, CompileResult } from './compiler/compile.js';
+import type { CompileOptions, CompileResult } from './compiler/compile.js';
+export type { CompileOptions, CompileResult };
+
+/** Compiles an ONNX model (a path or its bytes) to a WebAssembly module; loads the compiler on first use. */
+export async function compile(model: string | Uint8Array, options?: CompileOptions): Promise<CompileResult> {
+  return (await import('./compiler/compile.js')).compile(model, options);
+}
 export { AccelcError, isAccelcError } from './compiler/errors.js';
 export type { ErrorCode, ErrorInfo } from './compiler/errors.js';
 export type { ModuleMeta, TensorMeta, KernelMeta } from './runtime/meta.js';

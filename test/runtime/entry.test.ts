@@ -1,0 +1,52 @@
+// The package's entry (index.ts, built to dist/index.js) loads the runtime only: its static import
+// graph reaches no npm package and none of the compiler but its error type, so a service that runs
+// .wasm files never loads binaryen or protobufjs (a fresh `node` importing the compiler too
+// took ~0.9 s and 131 MB RSS here, the runtime alone 22 ms and 45 MB: one-off, session 17).
+// compile() from the entry still compiles, loading the compiler on first use.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Files and packages a built module reaches through static imports and re-exports (not import()). */
+function staticGraph(entry: string): { files: string[]; packages: string[] } {
+  const files = new Set<string>(), packages = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const src = readFileSync(file, 'utf8');
+    const specs = [...src.matchAll(/^\s*(?:import|export)\s(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+    for (const s of specs) {
+      if (s.startsWith('.')) visit(resolve(dirname(file), s));
+      else if (!s.startsWith('node:')) packages.add(s);
+    }
+  };
+  visit(entry);
+  return { files: [...files].map((f) => relative(ROOT, f)).sort(), packages: [...packages].sort() };
+}
+
+describe('package entry', () => {
+  it('loads the runtime without the compiler or any npm package', () => {
+    const { files, packages } = staticGraph(join(ROOT, 'dist/index.js'));
+    expect(files).toContain('dist/runtime/session.js');
+    expect(files).toContain('dist/runtime/pool.js');
+    expect(packages).toEqual([]);
+    expect(files.filter((f) => f.startsWith('dist/compiler/'))).toEqual(['dist/compiler/errors.js']);
+  });
+
+  it('finds what a static import of the compiler would pull in', () => {
+    const { files, packages } = staticGraph(join(ROOT, 'dist/compiler/compile.js'));
+    expect(packages).toContain('binaryen');
+    expect(files.some((f) => f.startsWith('dist/compiler/codegen/'))).toBe(true);
+  });
+
+  it("compile() from the entry compiles a model, loading the compiler on first use", async () => {
+    const { wasm, meta } = await compile(join(ROOT, 'test/models/digits_cnn.onnx'), { shapes: { image: [1, 1, 16, 16] } });
+    expect([...wasm.subarray(0, 4)]).toEqual([0, 0x61, 0x73, 0x6d]);
+    expect(meta.inputs.map((t) => t.name)).toEqual(['image']);
+  });
+});
