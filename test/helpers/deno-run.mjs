@@ -1,9 +1,9 @@
 // Runs a compiled model once under whatever engine runs this script (Deno in the tests, or Node)
 // and prints its outputs as JSON, the bytes base64-encoded so callers can compare bit for bit:
 //   deno run --allow-read test/helpers/deno-run.mjs model.wasm inputs.npz THREADS [worker]
-// ('worker': the session's option worker: true, for THREADS 1). Imports the runtime from dist/ (build first).
-import { InferenceSession } from '../../dist/runtime/session.js';
-import { readNpz } from '../../dist/runtime/npz.js';
+// ('worker': the session's option worker: true, for THREADS 1). Imports the package's entry from
+// dist/ (build first), as a service would.
+import { InferenceSession, readNpz } from '../../dist/index.js';
 
 const args = globalThis.Deno ? Deno.args : process.argv.slice(2);
 const [model, inputs, threads, worker] = args;

@@ -1,6 +1,6 @@
 // Node and Deno run the same compiled model, on worker pools (threads 2), to bit-identical outputs.
 // Deno comes from the `deno` npm package (the test is skipped without it); it runs test/helpers/deno-run.mjs, which imports the
-// runtime from dist/ (build first; npm test does).
+// package's entry from dist/ (build first; npm test does).
 
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
