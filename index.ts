@@ -1,7 +1,7 @@
 // accelc's public API: the compiler, and an onnxruntime-web-shaped runtime for what it produces.
 // Importing it loads the runtime only: compile() loads the compiler (binaryen, protobufjs) on its
 // first call, as InferenceSession.create does for an ONNX model, so a service that ships .wasm
-// files never loads them (test/api/entry.test.ts).
+// files never loads them (test/runtime/entry.test.ts).
 
 export { InferenceSession } from './runtime/session.js';
 export type { SessionOptions, RunOptions, ModelSource } from './runtime/session.js';

@@ -11,12 +11,13 @@ const sci = (v) => (typeof v === 'number' ? v.toExponential(1) : '–');
 const pct = (v) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '–');
 const span = (xs) => (Array.isArray(xs) && xs.length ? `${f(Math.min(...xs))}-${f(Math.max(...xs))}` : '–');
 /**
- * Steal at or above this share of the machine's time during a side's blocks flags the row: the
- * hypervisor ran other guests on this VM's cores, so the row measures the host more than accelc
- * (session 17's s17b-plain: 31-43% at 2 threads, MobileNetV2 1.50x paired against 1.82x two runs earlier).
+ * Steal at or above this share of the machine's time (as printed, in whole percent) during either
+ * side's blocks flags accelc's row, or onnxruntime-node's paired cell for its own blocks: the
+ * hypervisor ran other guests on this VM's cores, so the figure measures the host more than the
+ * runtime (session 17's s17b-plain: 31% at 2 threads, MobileNetV2 1.50x paired against 1.82x two runs earlier).
  */
 const STEAL_FLAG = 0.1;
-const stolen = (s) => [s.one_thread.cpu, s.many_threads.cpu].some((c) => typeof c?.steal === 'number' && c.steal >= STEAL_FLAG);
+const stolen = (s) => [s.one_thread.cpu, s.many_threads.cpu].some((c) => typeof c?.steal === 'number' && Math.round(c.steal * 100) >= STEAL_FLAG * 100);
 const shares = (c) => (c ? `${pct(c.others)} / ${pct(c.steal)}` : '–');
 /** A p50 cell: the time, or 'n/a' / 'error' (the message goes under the table). */
 const cell = (s) => (typeof s?.p50_ms === 'number' ? f(s.p50_ms) : s?.na ? 'n/a' : s?.error ? 'error' : '–');
@@ -54,13 +55,17 @@ function reportMarkdown(r) {
     for (const m of r.models) {
       for (const t of scaled) {
         const s = m.by_threads[t].scaling, o = m.by_threads[t].ort_node_scaling;
-        const native = o ? `${f(o.paired_speedup)} (${pct(o.of_machine)})` : '–';
+        const native = o ? `${f(o.paired_speedup)} (${pct(o.of_machine)})${stolen(o) ? ' (steal)' : ''}` : '–';
         if (s) lines.push(`| ${m.model}${stolen(s) ? ' (steal)' : ''} | ${t} | ${f(s.one_thread.p50_ms)} | ${f(s.many_threads.p50_ms)} | **${f(s.speedup)}** | **${f(s.paired_speedup)}** | ${span(s.pair_speedups)} | ${f(s.machine_speedup)} / ${f(s.machine_l3_speedup)} | ${s.inline ? 'n/a (inline)' : pct(s.of_machine)} | ${native} | ${f(s.one_thread.min_ms)} | ${f(s.many_threads.min_ms)} | ${f(s.speedup_of_mins)} | ` +
           `${span(s.one_thread.block_p50s_ms)} | ${span(s.many_threads.block_p50s_ms)} | ${shares(s.one_thread.cpu)} | ${shares(s.many_threads.cpu)} |`);
       }
     }
-    const flagged = r.models.filter((m) => scaled.some((t) => m.by_threads[t].scaling && stolen(m.by_threads[t].scaling))).map((m) => m.model);
-    if (flagged.length) lines.push('', `(steal): the hypervisor took ${pct(STEAL_FLAG)} or more of the machine's time during one side's blocks (${flagged.join(', ')}): other guests ran on this VM's cores, so those rows say more about the host than about accelc.`);
+    const flagged = (key) => r.models.filter((m) => scaled.some((t) => m.by_threads[t][key] && stolen(m.by_threads[t][key]))).map((m) => m.model);
+    const ours = flagged('scaling'), theirs = flagged('ort_node_scaling');
+    if (ours.length || theirs.length) {
+      const which = [ours.length ? `accelc's rows: ${ours.join(', ')}` : '', theirs.length ? `onnxruntime-node's cells: ${theirs.join(', ')}` : ''].filter(Boolean).join('; ');
+      lines.push('', `(steal): the hypervisor took ${pct(STEAL_FLAG)} or more of the machine's time during one side's blocks (${which}): other guests ran on this VM's cores, so those figures say more about the host than about the runtime.`);
+    }
     lines.push('', 'Speedup: the p50 of all 1-thread runs over the p50 of all N-thread runs. Paired: the median, over adjacent pairs of blocks, of the 1-thread block\'s p50 over the N-thread block\'s; pairs: the range of those ratios. Machine: the medians, over the same rounds, of the machine\'s own speedup on N workers for code that needs no synchronisation, sampled before each block (bench/lib/parallel-control.mjs): SIMD arithmetic in registers, and reads of 2 MB per worker (from L3); of machine: the median over rounds of the paired speedup over that round\'s SIMD figure. Ort-node paired: onnxruntime-node\'s own 1-thread and N-thread sessions (native code, intra-op threads spinning as it comes) timed the same way in its own child, minutes apart, with its own machine samples. A model whose kernels stream activations through L3 is held to somewhere between the two machine figures. Block p50s: the range of the blocks\' own p50s. Others / steal: the share of the machine\'s CPU time that other processes took, and the hypervisor (steal), during that side\'s blocks (/proc/stat less this process; bench/lib/cpu-share.mjs). Another virtual machine on the same physical cores or caches shows in neither, only in the timings.');
   }
   const list = (get, format) => ENGINES.map((e) => format(get(e))).join(' / ');

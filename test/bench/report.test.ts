@@ -98,6 +98,18 @@ describe('bench report: thread scaling', () => {
     expect(quiet).not.toContain('(steal): ');
     const busy = reportMarkdown(report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]), false, undefined, [0.02, 0.31]));
     expect(rowOf(busy)).toMatch(/^\| m \(steal\) \| 2 \|.*\| 1% \/ 31% \|$/);
-    expect(busy).toContain('(steal): the hypervisor took 10% or more of the machine\'s time during one side\'s blocks (m)');
+    expect(busy).toContain('(steal): the hypervisor took 10% or more of the machine\'s time during one side\'s blocks (accelc\'s rows: m)');
+    const rounded = reportMarkdown(report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]), false, undefined, [0.02, 0.096]));
+    expect(rowOf(rounded)).toMatch(/^\| m \(steal\) \| 2 \|.*\| 1% \/ 10% \|$/);   // flagged as printed
+  });
+
+  it("flags onnxruntime-node's paired cell by its own blocks' steal, not accelc's row", () => {
+    const native = { one: [10, 12, 30], many: [8, 6, 30], rounds: machine([1.25, 1.5, 2]) };
+    const r = report([18, 20, 30], [10, 10, 10], machine([1.9, 2, 1.5]), false, native);
+    r.models[0].by_threads[2].ort_node_scaling.many_threads.cpu = { others: 0, steal: 0.32 };
+    const md = reportMarkdown(r);
+    const row = md.split('\n').filter((l: string) => l.startsWith('| m | 2 |')).at(-1);
+    expect(row).toContain('| 1.25 (100%) (steal) |');
+    expect(md).toContain("(onnxruntime-node's cells: m)");
   });
 });

@@ -1,8 +1,9 @@
 // The package's entry (index.ts, built to dist/index.js) loads the runtime only: its static import
 // graph reaches no npm package and none of the compiler but its error type, so a service that runs
-// .wasm files never loads binaryen or protobufjs (a fresh `node` importing the compiler too
-// took ~0.9 s and 131 MB RSS here, the runtime alone 22 ms and 45 MB: one-off, session 17).
-// compile() from the entry still compiles, loading the compiler on first use.
+// .wasm files never loads binaryen or protobufjs (a fresh `node` importing the package: 958-1045 ms
+// and 115-145 MB RSS while the entry imported the compiler too, 26-43 ms and 49-50 MB since; one-off,
+// session 17). compile() from the entry still compiles, loading the compiler on first use.
+// The first two tests read the built dist/ (npm test builds first).
 
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
