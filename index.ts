@@ -10,11 +10,12 @@ export type { RunFailure } from './runtime/run-error.js';
 export { Tensor } from './runtime/tensor.js';
 export type { TensorType, TypedArray } from './runtime/tensor.js';
 import type { CompileOptions, CompileResult } from './compiler/compile.js';
+import { loadCompiler } from './runtime/compiler.js';
 export type { CompileOptions, CompileResult };
 
 /** Compiles an ONNX model (a path or its bytes) to a WebAssembly module; loads the compiler on first use. */
 export async function compile(model: string | Uint8Array, options?: CompileOptions): Promise<CompileResult> {
-  return (await import('./compiler/compile.js')).compile(model, options);
+  return (await loadCompiler('compile() was called')).compile(model, options);
 }
 export { AccelcError, isAccelcError } from './compiler/errors.js';
 export type { ErrorCode, ErrorInfo } from './compiler/errors.js';

@@ -14,6 +14,7 @@
 
 import type { CompileOptions } from '../compiler/compile.js';
 import { DynamicShapeError } from '../compiler/errors.js';
+import { loadCompiler } from './compiler.js';
 import type { Tensor as GraphTensor } from '../compiler/ir/graph.js';
 import type { InferenceSession, SessionOptions } from './session.js';
 import type { Tensor } from './tensor.js';
@@ -108,7 +109,7 @@ class Specializer {
   }
 
   async #compile(feeds: Record<string, Tensor>): Promise<InferenceSession> {
-    const { compile } = await import('../compiler/compile.js');
+    const { compile } = await loadCompiler('a run with new input dims');
     const { InferenceSession } = await import('./session.js');
     const attempt = async (bound: Set<string>) => {
       this.compiles++;
@@ -177,7 +178,7 @@ function toGraphTensor(t: Tensor): GraphTensor {
  */
 async function openDynamic(model: string | Uint8Array, options: SessionOptions): Promise<{ wasm: Uint8Array; specializer: Specializer } | undefined> {
   if (!(await hasSymbolicInput(model))) return undefined;
-  const { compile } = await import('../compiler/compile.js');
+  const { compile } = await loadCompiler('given an ONNX model');
   const { wasm } = await compile(model, options.compile);
   return { wasm, specializer: new Specializer(model, { compile: options.compile, session: options }) };
 }

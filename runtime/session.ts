@@ -15,6 +15,7 @@ import type { IndexRange, ModuleMeta, TensorMeta } from './meta.js';
 import { availableCores, readFileBytes } from './platform.js';
 import { WorkerPool } from './pool.js';
 import { KernelProfile, type KernelTiming } from './profile.js';
+import { loadCompiler } from './compiler.js';
 import { isWasmBytes, tensorBytes } from './read-meta.js';
 import { RunError } from './run-error.js';
 import { RunQueue, type RunStop } from './run-queue.js';
@@ -331,15 +332,7 @@ function sameDims(meta: ModuleMeta, feeds: Record<string, Tensor>): boolean {
 }
 
 async function compileOnnx(model: string | Uint8Array, options?: CompileOptions): Promise<Uint8Array> {
-  let compiler: typeof import('../compiler/compile.js');
-  try {
-    compiler = await import('../compiler/compile.js');
-  } catch (e) {
-    const missing = /Cannot find module '([^']+)'/.exec((e as Error).message ?? '')?.[1] ?? '';
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !/compiler\/compile\.[jt]s$/.test(missing)) throw e;
-    fail('E_UNSUPPORTED', `given an ONNX model, but the accelc compiler is not installed here (${(e as Error).message})`);
-  }
-  return (await compiler.compile(model, options)).wasm;
+  return (await (await loadCompiler('given an ONNX model')).compile(model, options)).wasm;
 }
 
 function checkFeeds(meta: ModuleMeta, feeds: Record<string, Tensor>): void {

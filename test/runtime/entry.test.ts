@@ -3,10 +3,13 @@
 // .wasm files never loads binaryen or protobufjs (a fresh `node` importing the package: 958-1045 ms
 // and 115-145 MB RSS while the entry imported the compiler too, 26-43 ms and 49-50 MB since; one-off,
 // session 17). compile() from the entry still compiles, loading the compiler on first use.
-// The first two tests read the built dist/ (npm test builds first).
+// A copy of dist/ without the compiler runs models, and says E_UNSUPPORTED when asked to compile
+// (runtime/compiler.ts). The first three tests read the built dist/ (npm test builds first).
 
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../index.js';
@@ -43,6 +46,25 @@ describe('package entry', () => {
     const { files, packages } = staticGraph(join(ROOT, 'dist/compiler/compile.js'));
     expect(packages).toContain('binaryen');
     expect(files.some((f) => f.startsWith('dist/compiler/codegen/'))).toBe(true);
+  });
+
+  it('runs from a copy of dist/ without the compiler, and asking it to compile is E_UNSUPPORTED', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accelc-runtime-only-'));
+    for (const f of ['index.js', 'index.js.map']) cpSync(join(ROOT, 'dist', f), join(dir, f));
+    cpSync(join(ROOT, 'dist/runtime'), join(dir, 'runtime'), { recursive: true });
+    mkdirSync(join(dir, 'compiler'));
+    for (const f of ['errors.js', 'errors.js.map']) cpSync(join(ROOT, 'dist/compiler', f), join(dir, 'compiler', f));
+    const api = await import(pathToFileURL(join(dir, 'index.js')).href);
+    const { wasm } = await compile(join(ROOT, 'test/models/digits_cnn.onnx'), { shapes: { image: [1, 1, 16, 16] } });
+    for (const threads of [1, 2]) {
+      const s = await api.InferenceSession.create(wasm, { threads, inlineWork: 0 });
+      const { logits } = await s.run({ image: new api.Tensor('float32', new Float32Array(256).fill(0.5), [1, 1, 16, 16]) });
+      expect(logits.dims).toEqual([1, 10]);
+      await s.release();
+    }
+    const unsupported = { code: 'E_UNSUPPORTED', message: expect.stringContaining('the accelc compiler is not installed here') };
+    await expect(api.compile(join(ROOT, 'test/models/digits_cnn.onnx'))).rejects.toMatchObject(unsupported);
+    await expect(api.InferenceSession.create(join(ROOT, 'test/models/digits_cnn.onnx'))).rejects.toMatchObject(unsupported);
   });
 
   it("compile() from the entry compiles a model, loading the compiler on first use", async () => {
