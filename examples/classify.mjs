@@ -72,6 +72,8 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
   const input = session.meta.inputs[0];
   const size = input.shape.reduce((a, b) => a * b, 1);
   const maxBody = size * 4 * 16; // JSON numbers run to ~16 bytes each
+  /** The answer to a body over maxBody; the servers give it as soon as a body passes maxBody, without reading the rest. */
+  const tooLarge = () => ({ status: 413, json: { error: `body over ${maxBody} bytes; the input takes ${size} float32 values` } });
 
   async function handle(method, path, body, contentType, signal) {
     if (path === '/health') {
@@ -81,7 +83,7 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
     }
     if (path !== '/classify') return { status: 404, json: { error: `no route ${path}; try POST /classify or GET /health` } };
     if (method !== 'POST') return { status: 405, json: { error: 'use POST' } };
-    if (body.length > maxBody) return { status: 413, json: { error: `body of ${body.length} bytes; the input takes ${size} float32 values` } };
+    if (body.length > maxBody) return tooLarge();
     let data;
     try {
       data = parseBody(body, contentType, size);
@@ -101,7 +103,7 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
 
   /** What the servers print once listening: the model, sessions x threads, and where runs execute. */
   const banner = `${session.meta.name}, ${sessions.length} x ${session.threads} threads${session.inline ? ', inline' : ''}${options.worker ? ', on workers' : ''}`;
-  return { session, sessions, banner, handle, close: () => Promise.all(sessions.map((x) => x.release())) };
+  return { session, sessions, banner, handle, maxBody, tooLarge, close: () => Promise.all(sessions.map((x) => x.release())) };
 }
 
 function parseBody(body, contentType, size) {

@@ -22,10 +22,31 @@ const server = Deno.serve({
   port: opts.port,
   onListen: ({ port }) => console.log(`listening on http://${HOST}:${port} (${classifier.banner})`),
 }, async (req: Request) => {
-  const body = new Uint8Array(await req.arrayBuffer());
+  const body = await readBody(req, classifier.maxBody);
+  if (!body) {
+    const { status, json } = classifier.tooLarge();
+    return Response.json(json, { status, headers: { connection: 'close' } });
+  }
   const { status, json } = await classifier.handle(req.method, new URL(req.url).pathname, body, req.headers.get('content-type'));
   return Response.json(json, { status });
 });
+
+/** The request's body, or undefined as soon as it passes `max` bytes (the rest is not read: a client could send gigabytes). */
+async function readBody(req: Request, max: number): Promise<Uint8Array | undefined> {
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  if (req.body) {
+    for await (const part of req.body) {
+      bytes += part.length;
+      if (bytes > max) return undefined;   // leaving the loop cancels the stream
+      parts.push(part);
+    }
+  }
+  const body = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of parts) { body.set(p, at); at += p.length; }
+  return body;
+}
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   Deno.addSignalListener(signal, async () => {

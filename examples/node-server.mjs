@@ -10,6 +10,8 @@ import { createServer } from 'node:http';
 import { openClassifier, parseFlags } from './classify.mjs';
 
 const HOST = '127.0.0.1';
+/** How long a connection whose body was refused stays open, its data discarded, so the client reads the 413. */
+const LINGER_MS = 1000;
 let opts, classifier;
 try {
   opts = parseFlags(process.argv.slice(2), { port: 8080, threads: 0, sessions: 1, worker: 0, maxQueue: 64, timeoutMs: 0, top: 5, inlineWork: -1 });
@@ -19,17 +21,35 @@ try {
   process.exit(1);
 }
 
+const reply = (res, status, json, headers = {}) => {
+  const body = JSON.stringify(json);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  return new Promise((resolve) => res.end(body, resolve));
+};
+
 const server = createServer((req, res) => {
   const chunks = [];
-  req.on('data', (c) => chunks.push(c));
+  let bytes = 0, refused = false;
+  req.on('data', (c) => {
+    if (refused) return;
+    bytes += c.length;
+    if (bytes <= classifier.maxBody) return void chunks.push(c);
+    // Past the most any input takes: answer now, keep nothing more (node discards the rest), and
+    // close the connection a second later if the body is still coming (a client could send
+    // gigabytes). Closing at once would reset the connection before a client still sending had
+    // read the answer (nginx's lingering close, in small); a body that ended keeps its connection.
+    refused = true;
+    chunks.length = 0;
+    const { status, json } = classifier.tooLarge();
+    void reply(res, status, json).then(() => setTimeout(() => { if (!req.complete) req.destroy(); }, LINGER_MS).unref());
+  });
   req.on('end', async () => {
+    if (refused) return;
     const cancel = new AbortController();
     res.on('close', () => { if (!res.writableFinished) cancel.abort(new Error('the client went away')); });
     const path = new URL(req.url ?? '/', `http://${HOST}`).pathname;
     const { status, json } = await classifier.handle(req.method, path, Buffer.concat(chunks), req.headers['content-type'], cancel.signal);
-    const body = JSON.stringify(json);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    await reply(res, status, json);
   });
 });
 server.keepAliveTimeout = 30_000;

@@ -1,8 +1,9 @@
 // The example services (examples/node-server.mjs, examples/deno-server.ts) on loopback: each
 // classifies a posted tensor exactly as a session here does, answers /health, and refuses bad
-// input. They import the runtime from dist/ (build first; npm test does).
+// input, a body too large as soon as it passes the limit. They import the runtime from dist/ (build first; npm test does).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,6 +34,30 @@ function start(command: string, args: string[]): Promise<Server> {
       child.removeAllListeners('exit');
       resolve({ url: m[1]!, child });
     });
+  });
+}
+
+/**
+ * Posts `bytes` bytes to /classify in chunks and never ends the upload: resolves with the answer
+ * if the server gives one before the upload ends, and rejects after 10 s otherwise.
+ */
+function endlessUpload(url: string, bytes: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const done = (f: () => void) => { if (!settled) { settled = true; clearTimeout(timer); f(); } req.destroy(); };
+    const timer = setTimeout(() => done(() => reject(new Error('no answer within 10 s while the upload went on'))), 10_000);
+    const req = request(`${url}/classify`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => done(() => resolve({ status: res.statusCode!, body })));
+      res.on('error', (e) => done(() => reject(e)));
+    });
+    req.on('error', (e) => done(() => reject(e)));
+    const chunk = Buffer.alloc(4096);
+    let sent = 0;
+    const pump = () => { while (!settled && sent < bytes) { sent += chunk.length; if (!req.write(chunk)) return void req.once('drain', pump); } };
+    pump();
   });
 }
 
@@ -96,6 +121,15 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toBe('expected 256 float32 values, got 3');
       expect((await fetch(`${server.url}/nowhere`)).status).toBe(404);
+      // a body past the most the input takes (256 floats as JSON: 16 KB) is refused while it is still coming
+      const huge = await endlessUpload(server.url, 1 << 20);
+      expect(huge.status).toBe(413);
+      expect(JSON.parse(huge.body)).toEqual({ error: 'body over 16384 bytes; the input takes 256 float32 values' });
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      const over = await post(new Uint8Array(20_000), 'application/octet-stream');   // a whole body over the limit
+      expect(over.status).toBe(413);
+      await new Promise((r) => setTimeout(r, 1200));   // past the server's linger: a connection whose body ended stays usable
+      expect((await post(new Uint8Array(x.buffer), 'application/octet-stream')).status).toBe(200);
       server.child.kill('SIGTERM');
     }, 60_000);
   }
