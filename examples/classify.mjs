@@ -71,9 +71,14 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
   const pick = () => sessions.reduce((best, x) => (x.pending < best.pending ? x : best));
   const input = session.meta.inputs[0];
   const size = input.shape.reduce((a, b) => a * b, 1);
-  const maxBody = size * 4 * 16; // JSON numbers run to ~16 bytes each
+  const maxBody = size * 64; // 64 bytes a value: room for JSON numbers (~16 bytes each) 4 times over
   /** The answer to a body over maxBody; the servers give it as soon as a body passes maxBody, without reading the rest. */
   const tooLarge = () => ({ status: 413, json: { error: `body over ${maxBody} bytes; the input takes ${size} float32 values` } });
+
+  /** Whether the route reads a request body (the servers read none for the others, and answer at once). */
+  function readsBody(method, path) {
+    return method === 'POST' && path === '/classify';
+  }
 
   async function handle(method, path, body, contentType, signal) {
     if (path === '/health') {
@@ -103,7 +108,7 @@ async function openClassifier({ model, threads, sessions: count = 1, worker = 0,
 
   /** What the servers print once listening: the model, sessions x threads, and where runs execute. */
   const banner = `${session.meta.name}, ${sessions.length} x ${session.threads} threads${session.inline ? ', inline' : ''}${options.worker ? ', on workers' : ''}`;
-  return { session, sessions, banner, handle, maxBody, tooLarge, close: () => Promise.all(sessions.map((x) => x.release())) };
+  return { session, sessions, banner, handle, readsBody, maxBody, tooLarge, close: () => Promise.all(sessions.map((x) => x.release())) };
 }
 
 function parseBody(body, contentType, size) {

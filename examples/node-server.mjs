@@ -21,13 +21,19 @@ try {
   process.exit(1);
 }
 
-const reply = (res, status, json, headers = {}) => {
+const reply = (res, status, json) => {
   const body = JSON.stringify(json);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   return new Promise((resolve) => res.end(body, resolve));
 };
 
-const server = createServer((req, res) => {
+const server = createServer(async (req, res) => {
+  const path = new URL(req.url ?? '/', `http://${HOST}`).pathname;
+  // Only POST /classify reads its body; every other route answers at once (node discards a body).
+  if (!classifier.readsBody(req.method, path)) {
+    const { status, json } = await classifier.handle(req.method, path, new Uint8Array(0), req.headers['content-type']);
+    return void reply(res, status, json);
+  }
   const chunks = [];
   let bytes = 0, refused = false;
   req.on('data', (c) => {
@@ -47,7 +53,6 @@ const server = createServer((req, res) => {
     if (refused) return;
     const cancel = new AbortController();
     res.on('close', () => { if (!res.writableFinished) cancel.abort(new Error('the client went away')); });
-    const path = new URL(req.url ?? '/', `http://${HOST}`).pathname;
     const { status, json } = await classifier.handle(req.method, path, Buffer.concat(chunks), req.headers['content-type'], cancel.signal);
     await reply(res, status, json);
   });

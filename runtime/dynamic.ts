@@ -10,7 +10,7 @@
 //
 // InferenceSession.create uses openDynamic for ONNX sources: for a model with symbolic dims it
 // compiles the default specialisation (symbolic dims = 1, or the shapes given) and hands runs
-// whose shapes differ to the Specializer. The compiler is loaded only here, only for ONNX.
+// whose shapes differ to the Specializer. It loads the compiler (compiler.ts) only for ONNX.
 
 import type { CompileOptions } from '../compiler/compile.js';
 import { DynamicShapeError } from '../compiler/errors.js';

@@ -6,12 +6,14 @@
 // A copy of dist/ without the compiler runs models, and says E_UNSUPPORTED when asked to compile
 // (runtime/compiler.ts). The first three tests read the built dist/ (npm test builds first).
 
-import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,7 +35,22 @@ function staticGraph(entry: string): { files: string[]; packages: string[] } {
   return { files: [...files].map((f) => relative(ROOT, f)).sort(), packages: [...packages].sort() };
 }
 
+const DENO = join(ROOT, 'node_modules', 'deno', 'deno');
+
+/** A copy of dist/ without the compiler: the entry, the runtime, and the compiler's error type. */
+function runtimeOnlyCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'accelc-runtime-only-'));
+  for (const f of ['index.js', 'index.js.map']) cpSync(join(ROOT, 'dist', f), join(dir, f));
+  cpSync(join(ROOT, 'dist/runtime'), join(dir, 'runtime'), { recursive: true });
+  mkdirSync(join(dir, 'compiler'));
+  for (const f of ['errors.js', 'errors.js.map']) cpSync(join(ROOT, 'dist/compiler', f), join(dir, 'compiler', f));
+  return dir;
+}
+
 describe('package entry', () => {
+  const copies: string[] = [];
+  afterAll(() => { for (const d of copies) rmSync(d, { recursive: true, force: true }); });
+
   it('loads the runtime without the compiler or any npm package', () => {
     const { files, packages } = staticGraph(join(ROOT, 'dist/index.js'));
     expect(files).toContain('dist/runtime/session.js');
@@ -49,11 +66,8 @@ describe('package entry', () => {
   });
 
   it('runs from a copy of dist/ without the compiler, and asking it to compile is E_UNSUPPORTED', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'accelc-runtime-only-'));
-    for (const f of ['index.js', 'index.js.map']) cpSync(join(ROOT, 'dist', f), join(dir, f));
-    cpSync(join(ROOT, 'dist/runtime'), join(dir, 'runtime'), { recursive: true });
-    mkdirSync(join(dir, 'compiler'));
-    for (const f of ['errors.js', 'errors.js.map']) cpSync(join(ROOT, 'dist/compiler', f), join(dir, 'compiler', f));
+    const dir = runtimeOnlyCopy();
+    copies.push(dir);
     const api = await import(pathToFileURL(join(dir, 'index.js')).href);
     const { wasm } = await compile(join(ROOT, 'test/models/digits_cnn.onnx'), { shapes: { image: [1, 1, 16, 16] } });
     for (const threads of [1, 2]) {
@@ -65,6 +79,15 @@ describe('package entry', () => {
     const unsupported = { code: 'E_UNSUPPORTED', message: expect.stringContaining('the accelc compiler is not installed here') };
     await expect(api.compile(join(ROOT, 'test/models/digits_cnn.onnx'))).rejects.toMatchObject(unsupported);
     await expect(api.InferenceSession.create(join(ROOT, 'test/models/digits_cnn.onnx'))).rejects.toMatchObject(unsupported);
+  });
+
+  it.skipIf(!existsSync(DENO))('under Deno too, the copy without the compiler answers compile() with E_UNSUPPORTED', async () => {
+    const dir = runtimeOnlyCopy();
+    copies.push(dir);
+    const script = join(dir, 'probe.mjs');
+    writeFileSync(script, `import { compile } from './index.js';\ntry { await compile('${join(ROOT, 'test/models/digits_cnn.onnx')}'); console.log('compiled'); } catch (e) { console.log(e.code + ' | ' + e.message.split(' (')[0]); }\n`);
+    const { stdout } = await promisify(execFile)(DENO, ['run', '--allow-read', script], { env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, timeout: 60_000 });
+    expect(stdout.trim()).toBe('E_UNSUPPORTED | E_UNSUPPORTED: compile() was called, but the accelc compiler is not installed here');
   });
 
   it("compile() from the entry compiles a model, loading the compiler on first use", async () => {

@@ -61,6 +61,16 @@ function endlessUpload(url: string, bytes: number): Promise<{ status: number; bo
   });
 }
 
+/** A request with a whole body of `bytes` zero bytes, sent with node:http (fetch sends no body with GET): the status. */
+function sendWithBody(url: string, method: string, path: string, bytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, headers: { 'content-type': 'application/octet-stream', 'content-length': bytes } });
+    req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode!)); });
+    req.on('error', reject);
+    req.end(Buffer.alloc(bytes));
+  });
+}
+
 describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
   const dir = mkdtempSync(join(tmpdir(), 'accelc-examples-'));
   const wasmPath = join(dir, 'digits.wasm');
@@ -126,6 +136,9 @@ describe.skipIf(!hasModel('digits_cnn'))('example services', () => {
       expect(huge.status).toBe(413);
       expect(JSON.parse(huge.body)).toEqual({ error: 'body over 16384 bytes; the input takes 256 float32 values' });
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      // only POST /classify reads a body: other routes answer as they would without one
+      expect(await sendWithBody(server.url, 'GET', '/health', 20_000)).toBe(200);
+      expect(await sendWithBody(server.url, 'POST', '/nowhere', 20_000)).toBe(404);
       const over = await post(new Uint8Array(20_000), 'application/octet-stream');   // a whole body over the limit
       expect(over.status).toBe(413);
       await new Promise((r) => setTimeout(r, 1200));   // past the server's linger: a connection whose body ended stays usable
