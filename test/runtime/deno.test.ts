@@ -3,7 +3,7 @@
 // package's entry from dist/ (build first; npm test does).
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +14,9 @@ import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import type { ModuleMeta } from '../../runtime/meta.js';
 import { compiled, hasModel } from '../helpers/models.js';
+import { DENO, DENO_ENV } from '../helpers/deno.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// The binary itself (node_modules/.bin/deno is a Node wrapper that would start it as a child).
-const DENO = [join(root, 'node_modules', 'deno', 'deno'), join(root, 'node_modules', '@deno', `${process.platform}-${process.arch}-glibc`, 'deno'),
-  join(root, 'node_modules', '.bin', 'deno')].find((p) => existsSync(p)) ?? 'deno-not-installed';
 const SCRIPT = join(root, 'test', 'helpers', 'deno-run.mjs');
 
 interface Printed {
@@ -29,8 +27,8 @@ interface Printed {
 }
 
 async function runDeno(wasmPath: string, inputsPath: string, threads: number, worker = false): Promise<Printed> {
-  const { stdout } = await promisify(execFile)(DENO, ['run', '--allow-read', SCRIPT, wasmPath, inputsPath, String(threads), ...(worker ? ['worker'] : [])], {
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+  const { stdout } = await promisify(execFile)(DENO!, ['run', '--allow-read', SCRIPT, wasmPath, inputsPath, String(threads), ...(worker ? ['worker'] : [])], {
+    env: DENO_ENV,
     timeout: 60_000,
   });
   return JSON.parse(stdout) as Printed;
@@ -59,7 +57,7 @@ async function runHere(wasm: Uint8Array, feeds: Record<string, Tensor>, threads:
   }
 }
 
-describe.skipIf(!existsSync(DENO))('Node and Deno', () => {
+describe.skipIf(!DENO)('Node and Deno', () => {
   const cases = [
     { name: 'digits_cnn', shapes: { image: [1, 1, 16, 16] } },
     { name: 'squeezenet1_1', shapes: undefined },

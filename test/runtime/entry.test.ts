@@ -7,7 +7,7 @@
 // (runtime/compiler.ts). The first three tests read the built dist/ (npm test builds first).
 
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../index.js';
+import { DENO, DENO_ENV } from '../helpers/deno.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -35,7 +36,6 @@ function staticGraph(entry: string): { files: string[]; packages: string[] } {
   return { files: [...files].map((f) => relative(ROOT, f)).sort(), packages: [...packages].sort() };
 }
 
-const DENO = join(ROOT, 'node_modules', 'deno', 'deno');
 
 /** A copy of dist/ without the compiler: the entry, the runtime, and the compiler's error type. */
 function runtimeOnlyCopy(): string {
@@ -81,12 +81,12 @@ describe('package entry', () => {
     await expect(api.InferenceSession.create(join(ROOT, 'test/models/digits_cnn.onnx'))).rejects.toMatchObject(unsupported);
   });
 
-  it.skipIf(!existsSync(DENO))('under Deno too, the copy without the compiler answers compile() with E_UNSUPPORTED', async () => {
+  it.skipIf(!DENO)('under Deno too, the copy without the compiler answers compile() with E_UNSUPPORTED', async () => {
     const dir = runtimeOnlyCopy();
     copies.push(dir);
     const script = join(dir, 'probe.mjs');
     writeFileSync(script, `import { compile } from './index.js';\ntry { await compile('${join(ROOT, 'test/models/digits_cnn.onnx')}'); console.log('compiled'); } catch (e) { console.log(e.code + ' | ' + e.message.split(' (')[0]); }\n`);
-    const { stdout } = await promisify(execFile)(DENO, ['run', '--allow-read', script], { env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(DENO!, ['run', '--allow-read', script], { env: DENO_ENV, timeout: 60_000 });
     expect(stdout.trim()).toBe('E_UNSUPPORTED | E_UNSUPPORTED: compile() was called, but the accelc compiler is not installed here');
   });
 

@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,15 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { compiled, hasModel } from '../helpers/models.js';
+import { DENO, DENO_ENV } from '../helpers/deno.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DENO = [join(root, 'node_modules', 'deno', 'deno'), join(root, 'node_modules', '@deno', `${process.platform}-${process.arch}-glibc`, 'deno')]
-  .find((p) => existsSync(p));
 
 interface Server { url: string; child: ChildProcess }
 
 function start(command: string, args: string[]): Promise<Server> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: DENO_ENV });
   return new Promise((resolve, reject) => {
     let out = '', err = '';
     const timer = setTimeout(() => reject(new Error(`no 'listening' line within 30 s: ${out}${err}`)), 30_000);
