@@ -133,6 +133,11 @@ class WorkerPool {
     return this.#crew?.control.spins();
   }
 
+  /** The kernel worker `tid` is running now, -1 when idle (undefined without workers). @internal */
+  _runningKernelForTest(tid: number): number | undefined {
+    return this.#crew?.control.currentKernel(tid);
+  }
+
   /** How many times a set of workers was started (1 + respawns after faults). */
   get starts(): number {
     return this.#starts;

@@ -179,6 +179,11 @@ class InferenceSession {
     return this.#pool?._spinsForTest;
   }
 
+  /** Test hook: the kernel worker `tid` is running now, -1 when idle; undefined without workers. @internal */
+  _runningKernelForTest(tid: number): number | undefined {
+    return this.#pool?._runningKernelForTest(tid);
+  }
+
   /** Test hook: terminates worker `tid` of the pool, as a crash would. @internal */
   _terminateWorkerForTest(tid: number): void {
     this.#pool?._terminateWorkerForTest(tid);

@@ -241,14 +241,29 @@ describe('threads: 1 with worker: true runs on one worker of its own', () => {
   });
 
   it('stops a running run on a timeout or a cancel, and runs the next', async () => {
-    const timedOut = await failure(y(off, input(52, { spin: LONG }), { timeoutMs: 100 }));
-    expect(timedOut.message).toBe('E_RUNTIME: model threads: the run did not finish within 100 ms');
+    // Each stop must find the worker in kernel 3 'spin': a stop that comes before the worker has
+    // started (a slow wake on a loaded machine: seen once in CI with a cancel after 50 ms) has
+    // nothing to terminate, and the count below would not move.
+    const spinning = async (run: Promise<RunError>) => {
+      let ended = false;
+      void run.finally(() => (ended = true));
+      while (off._runningKernelForTest(0) !== 3) {
+        if (ended) throw new Error('the run ended before its worker was spinning');
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const starts = off.workerStarts;
+    const timedOut = failure(y(off, input(52, { spin: LONG }), { timeoutMs: 500 }));
+    await spinning(timedOut);
+    expect((await timedOut).message).toBe('E_RUNTIME: model threads: the run did not finish within 500 ms');
     expect(await y(off, input(53))).toEqual(expectedThreadsOutput(input(53)));
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 50);
-    expect((await failure(y(off, input(54, { spin: LONG }), { signal: ac.signal }))).reason).toBe('cancelled');
+    const cancelled = failure(y(off, input(54, { spin: LONG }), { signal: ac.signal }));
+    await spinning(cancelled);
+    ac.abort();
+    expect((await cancelled).reason).toBe('cancelled');
     expect(await y(off, input(55))).toEqual(expectedThreadsOutput(input(55)));
-    expect(off.workerStarts).toBe(3);   // the spinning worker did not stop by itself: terminated, respawned
+    expect(off.workerStarts).toBe(starts + 2);   // the spinning worker did not stop by itself: terminated, respawned, twice
   });
 
   it('runs two such sessions at once, each output its own', async () => {
