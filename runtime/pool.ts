@@ -76,7 +76,7 @@ class WorkerPool {
     this.threads = threads;
     this.#embed = embed;
     this.#profile = profile;
-    this.#spin = joinSpinPolicy(threads, cores, (contended) => this.#applySpins(contended));
+    this.#spin = joinSpinPolicy(threads, cores, (contended, idleSleep) => this.#applySpins(contended, idleSleep));
   }
 
   /** Starts `threads` workers and waits until each has instantiated the module. */
@@ -253,8 +253,8 @@ class WorkerPool {
   }
 
   /** Writes the policy's setting for this pool where its threads read it (its crew's control block and module memory). */
-  #applySpins(contended: boolean): void {
-    this.#crew?.control.setSpins(contended ? CONTENDED_KERNEL_SPINS : 0, contended);
+  #applySpins(contended: boolean, idleSleep: boolean): void {
+    this.#crew?.control.setSpins(contended ? CONTENDED_KERNEL_SPINS : 0, idleSleep);
   }
 
   #startError(tid: number, why: string): RunError {
@@ -275,7 +275,7 @@ class WorkerPool {
         this.#checkLive();
       }
       this.#crew = crew;
-      this.#applySpins(this.#spin.contended);
+      this.#applySpins(this.#spin.contended, this.#spin.idleSleep);
       return crew;
     }).finally(() => (this.#spawning = undefined));
     return this.#spawning;
