@@ -42,8 +42,8 @@ const TEXT_BYTES = 512;
  * without a futex wake (~0.1-0.3 ms here). An Atomics.load loop takes ~17 ns an iteration here (both one-off probes),
  * so this is ~0.5 ms: long enough to cover the main thread's turn between back-to-back runs (its
  * own wake-up from Atomics.waitAsync alone takes ~0.1 ms), short enough that an idle service burns
- * little. Only when the pool leaves a core for that thread: otherwise the spinners hold the cores
- * it needs for that turn, and idle workers sleep at once (spin-policy.ts).
+ * little. Only while the process's pools leave a core for that thread and fit the cores: otherwise
+ * idle workers sleep at once (spin-policy.ts), as spinners would hold the cores others need.
  */
 const JOB_SPIN = 30_000;
 

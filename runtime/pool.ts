@@ -76,7 +76,7 @@ class WorkerPool {
     this.threads = threads;
     this.#embed = embed;
     this.#profile = profile;
-    this.#spin = joinSpinPolicy(threads, cores, (contended, idleSleep) => this.#applySpins(contended, idleSleep));
+    this.#spin = joinSpinPolicy(threads, cores, () => this.#crew && this.#writeSpins(this.#crew.control));
   }
 
   /** Starts `threads` workers and waits until each has instantiated the module. */
@@ -252,9 +252,9 @@ class WorkerPool {
     }
   }
 
-  /** Writes the policy's setting for this pool where its threads read it (its crew's control block and module memory). */
-  #applySpins(contended: boolean, idleSleep: boolean): void {
-    this.#crew?.control.setSpins(contended ? CONTENDED_KERNEL_SPINS : 0, idleSleep);
+  /** Writes the policy's setting for this pool where a crew's threads read it (its control block and the module's memory). */
+  #writeSpins(control: ControlBlock): void {
+    control.setSpins(this.#spin.contended ? CONTENDED_KERNEL_SPINS : 0, this.#spin.idleSleep);
   }
 
   #startError(tid: number, why: string): RunError {
@@ -275,7 +275,7 @@ class WorkerPool {
         this.#checkLive();
       }
       this.#crew = crew;
-      this.#applySpins(this.#spin.contended, this.#spin.idleSleep);
+      this.#writeSpins(crew.control);   // again: the policy may have changed while the crew started
       return crew;
     }).finally(() => (this.#spawning = undefined));
     return this.#spawning;
@@ -284,6 +284,7 @@ class WorkerPool {
   async #spawn(): Promise<Crew> {
     const { kernelModule: module, memory, meta } = this.#model;   // the relaxed-SIMD kernels when the loader chose them
     const crew: Crew = { control: new ControlBlock(memory.buffer, this.threads, undefined, meta.sched), workers: [], broken: false };
+    this.#writeSpins(crew.control);   // before the workers start: each goes straight to waiting for a run
     this.#starts++;
     const started: Promise<void>[] = [];
     for (let tid = 0; tid < this.threads; tid++) {

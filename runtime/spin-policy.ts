@@ -15,14 +15,15 @@
 // workers sleep at once. One 2-thread session on 2 cores is never contended; two 1-thread worker
 // sessions on 2 cores neither; two 2-thread sessions are while both run.
 //
-// Idle workers also sleep at once when the pool alone leaves no core for the thread that calls
-// run() (threads >= cores). Between two runs that thread has work on the critical path: its
-// wake-up after the run, the outputs, the caller's code, the next run's inputs. With every core
-// holding a spinning worker it waits for one (up to a scheduler tick), and a run's wait for the
-// workers' futex wake is the smaller cost. One-off, digits_cnn on 2 workers (inlineWork 0; kernels
-// ~0.1 ms), 2000 runs: p50 0.78-0.93 ms a run with idle spinning, 0.18 ms without (p99 31-73 ms
-// against 4.5 ms); MobileNetV2 on 2 workers: no difference the machine's noise lets one see (time
-// outside the kernels 0.72-0.89 ms a run either way, mean of 300 runs).
+// Idle workers also sleep at once when the process's pools together leave no core for the thread
+// that calls run() (all their workers >= cores; a process's sessions mostly share it). Between two runs
+// that thread has work on the critical path: its wake-up after the run, the outputs, the caller's
+// code, the next run's inputs. With a spinning worker on every core it waits for one, and the
+// workers' futex wake at the next run is the smaller cost. One-off, digits_cnn (~0.12 ms a run on
+// the calling thread) on 2 workers (inlineWork 0), 2000 runs: p50 0.78-0.93 ms a run with idle
+// spinning, 0.18 ms without (p99 31-73 ms against 4.5 ms); MobileNetV2 on 2 workers: no difference
+// the machine's noise lets one see (time outside the kernels 0.72-0.89 ms a run either way, means
+// of 300 runs in four probes).
 
 export { joinSpinPolicy, CONTENDED_KERNEL_SPINS };
 export type { SpinMember };
@@ -35,7 +36,7 @@ interface SpinMember {
   setBusy(busy: boolean): void;
   /** Whether this pool is contended now. */
   readonly contended: boolean;
-  /** Whether this pool's idle workers sleep at once (contended, or no core left for the caller). */
+  /** Whether this pool's idle workers sleep at once (contended, or the pools' workers leave no core for the caller). */
   readonly idleSleep: boolean;
   leave(): void;
 }
@@ -82,11 +83,14 @@ function joinSpinPolicy(threads: number, availableCores: number, apply: ApplySpi
 }
 
 function rebalance(): void {
-  let busyWorkers = 0;
-  for (const m of members) if (m.busy) busyWorkers += m.threads;
+  let busyWorkers = 0, allWorkers = 0;
+  for (const m of members) {
+    if (m.busy) busyWorkers += m.threads;
+    allWorkers += m.threads;
+  }
   for (const m of members) {
     m.contended = busyWorkers + (m.busy ? 0 : m.threads) > cores;
-    m.idleSleep = m.contended || m.threads >= cores;
+    m.idleSleep = m.contended || allWorkers >= cores;
     m.apply(m.contended, m.idleSleep);
   }
 }

@@ -31,21 +31,38 @@ describe('spin policy', () => {
     a.m.leave();
   });
 
-  it('idle workers spin only while the pool leaves a core for the calling thread', () => {
-    const narrow = member(1, 2), wide = member(3, 4), full = member(4, 4);
-    expect([narrow.m.idleSleep, wide.m.idleSleep, full.m.idleSleep]).toEqual([false, false, true]);
-    expect([narrow.sleeps.at(-1), wide.sleeps.at(-1), full.sleeps.at(-1)]).toEqual([false, false, true]);
-    for (const x of [narrow, wide, full]) x.m.leave();
+  it('idle workers spin only while the pools leave a core for the calling thread', () => {
+    const a = member(2, 4);
+    expect([a.m.idleSleep, a.sleeps.at(-1)]).toEqual([false, false]);   // 2 of 4 cores
+    const b = member(1, 4);
+    expect([a.m.idleSleep, b.m.idleSleep]).toEqual([false, false]);     // 3 of 4
+    const c = member(1, 4);
+    expect([a.m.idleSleep, b.m.idleSleep, c.m.idleSleep]).toEqual([true, true, true]);   // 4 of 4: none left
+    expect([a.m.contended, b.m.contended, c.m.contended]).toEqual([false, false, false]);
+    expect(a.sleeps.at(-1)).toBe(true);   // told when c joined
+    c.m.leave();
+    expect([a.m.idleSleep, b.m.idleSleep, a.sleeps.at(-1)]).toEqual([false, false, false]);   // and when it left
+    for (const x of [a, b]) x.m.leave();
   });
 
-  it("a contended pool's idle workers sleep even when it alone would leave a core free", () => {
-    const a = member(2, 4), b = member(2, 4), c = member(2, 4);
+  it('two 1-thread worker sessions on 2 cores: idle workers sleep; one 1-thread session on 1 core too', () => {
+    const a = member(1, 2), b = member(1, 2);
+    expect([a.m.idleSleep, b.m.idleSleep]).toEqual([true, true]);
+    for (const x of [a, b]) x.m.leave();
+    const c = member(1, 1);
+    expect([c.m.contended, c.m.idleSleep]).toEqual([false, true]);
+    c.m.leave();
+  });
+
+  it("a contended pool's idle workers sleep; the others' while the pools leave a core", () => {
+    const a = member(2, 8), b = member(2, 8), c = member(3, 8);
+    expect([a.m.idleSleep, b.m.idleSleep, c.m.idleSleep]).toEqual([false, false, false]);   // 7 of 8 cores
     a.m.setBusy(true);
     b.m.setBusy(true);
-    expect([a.m.idleSleep, b.m.idleSleep, c.m.idleSleep]).toEqual([false, false, true]);   // c idle: 2 + 2 + 2 > 4
-    b.m.setBusy(false);
-    expect([a.m.idleSleep, b.m.idleSleep, c.m.idleSleep]).toEqual([false, false, false]);
-    for (const x of [a, b, c]) x.m.leave();
+    c.m.setBusy(true);
+    const d = member(2, 8);   // idle: 7 busy + its own 2 > 8
+    expect([a.m.idleSleep, d.m.contended, d.m.idleSleep]).toEqual([true, true, true]);
+    for (const x of [a, b, c, d]) x.m.leave();
   });
 
   it('two 2-thread pools on 2 cores: contended while both run; the idle one while the other runs', () => {
