@@ -11,8 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../index.js';
 import { DENO, DENO_ENV } from '../helpers/deno.js';
@@ -35,7 +34,6 @@ function staticGraph(entry: string): { files: string[]; packages: string[] } {
   visit(entry);
   return { files: [...files].map((f) => relative(ROOT, f)).sort(), packages: [...packages].sort() };
 }
-
 
 /** A copy of dist/ without the compiler: the entry, the runtime, and the compiler's error type. */
 function runtimeOnlyCopy(): string {
