@@ -12,6 +12,7 @@ export type { TensorType, TypedArray } from './runtime/tensor.js';
 import type { CompileOptions, CompileResult } from './compiler/compile.js';
 import { loadCompiler } from './runtime/compiler.js';
 export type { CompileOptions, CompileResult };
+export type { TuningRecord } from './compiler/tune/log.js';
 
 /** Compiles an ONNX model (a path or its bytes) to a WebAssembly module; loads the compiler on first use. */
 export async function compile(model: string | Uint8Array, options?: CompileOptions): Promise<CompileResult> {

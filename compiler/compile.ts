@@ -12,6 +12,8 @@ import { LOWERING, lowerProgram } from './lower/pipeline.js';
 import { printProgram } from './ir/print.js';
 import type { Program } from './ir/loop.js';
 import type { Graph, Tensor } from './ir/graph.js';
+import type { GemmTileChooser } from './lower/gemm-workload.js';
+import { checkRecords, tileChooser, type TuningRecord } from './tune/log.js';
 import { VERSION } from './version.js';
 
 export interface CompileOptions {
@@ -26,6 +28,10 @@ export interface CompileOptions {
    *  legal (tests), default where it measured faster. */
   winograd?: boolean;
   disablePasses?: string[];
+  /** Tuning records (`accelc tune`'s log, one parsed JSON line each): each GEMM gets the tile they choose for its workload. */
+  tuning?: readonly TuningRecord[];
+  /** Lower level: the register tile of each GEMM, asked per node and workload (the tuner's candidates). Overrides `tuning`. */
+  gemmTiles?: GemmTileChooser;
   /** Convolution layout (passes/layout-nhwc.ts): 'auto' (default), 'nchw' or 'nhwc'. */
   layout?: Layout;
   dumpAfter?: string[];
@@ -62,10 +68,15 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
   const { graph: source, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes, bind: opts.bind });
   const graph = runPasses(source, { disable: opts.disablePasses, layout: opts.layout, dumpAfter: opts.dumpAfter, log: opts.log });
-  const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd });
+  const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd, gemmTiles: opts.gemmTiles ?? tilesOf(opts) });
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
   planMemory(program);
   return { source, graph, program, warnings: [...warnings, ...precisionWarnings(graph)] };
+}
+
+/** The chooser CompileOptions.tuning leads to: its relaxed-SIMD records for a relaxed-only module, else its plain ones. */
+function tilesOf(opts: CompileOptions): GemmTileChooser | undefined {
+  return opts.tuning && tileChooser(checkRecords(opts.tuning), opts.relaxedSimd ? 'relaxed' : 'plain');
 }
 
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {

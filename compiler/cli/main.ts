@@ -12,13 +12,14 @@ import { benchCommand } from './commands/bench.js';
 import { compileCommand } from './commands/compile.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { tuneCommand } from './commands/tune.js';
 import { commandHelp, mainHelp } from './help.js';
 
 export type { Io };
 
 export const EXIT = { ok: 0, user: 1, usage: 2, internal: 70 } as const;
 
-const COMMANDS: readonly Command[] = [compileCommand, runCommand, benchCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [compileCommand, runCommand, benchCommand, inspectCommand, tuneCommand];
 
 const COMMON: readonly FlagSpec[] = [
   { name: 'verbose', short: 'v', kind: 'boolean', help: 'log progress; print stack traces with errors' },

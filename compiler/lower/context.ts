@@ -3,6 +3,8 @@
 
 import type { Graph, Node, TypedArray } from '../ir/graph.js';
 import type { Buf, ScalarType, Stmt } from '../ir/loop.js';
+import type { GemmTile } from './gemm-stage.js';
+import type { GemmTileChooser, GemmWorkload } from './gemm-workload.js';
 
 export interface LoweredKernel {
   name: string;
@@ -14,6 +16,8 @@ export interface LowerOptions {
   relaxedSimd: boolean;
   /** Winograd convolution: false never, true wherever legal, default where winogradApplies measured it faster. */
   winograd?: boolean;
+  /** The register tile of each GEMM (a tuning log's choices, or the tuner's candidate); default DEFAULT_TILE. */
+  gemmTiles?: GemmTileChooser;
 }
 
 export interface LowerCtx {
@@ -32,6 +36,8 @@ export interface LowerCtx {
   view(buf: Buf, shape: number[]): Buf;
   /** The constant data of a value, if it is a compile-time constant. */
   constOf(value: string): TypedArray | undefined;
+  /** The register tile for this node's GEMM of workload `w` (LowerOptions.gemmTiles, else the default). */
+  gemmTile(w: GemmWorkload): GemmTile;
 }
 
 export type OpLowerer = (node: Node, ctx: LowerCtx) => LoweredKernel[];

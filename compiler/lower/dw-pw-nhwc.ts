@@ -20,7 +20,7 @@ import { AccelcError } from '../errors.js';
 import type { LowerCtx, LoweredKernel } from './context.js';
 import { geometry2d } from './conv-geometry.js';
 import { epilogueOf } from './epilogue.js';
-import { columnTile, gemmKernel, packColumnPanels, DEFAULT_TILE } from './gemm-stage.js';
+import { columnTile, gemmKernel, packColumnPanels } from './gemm-stage.js';
 import { windowNhwcRows } from './window-nhwc.js';
 import { blockRows } from './dw-pw.js';
 import { rowBlocks } from './row-blocks.js';
@@ -63,7 +63,7 @@ export function lowerDepthwisePointwiseNhwc(node: Node, ctx: LowerCtx, dw: Fused
 
   // B[k][m] = W_pw[m, k], packed into the GEMM's column panels (conv-nhwc.ts's 1x1 path)
   const b = gemmWeights(wData, M, C, 1, 1);
-  const tile = DEFAULT_TILE;
+  const tile = ctx.gemmTile({ site: 'dw-pw-nhwc', batch: 1, M: R * g.ow, N: M, K: C });
   const tn = columnTile(M, tile);
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), C, tn], packColumnPanels(b, C, M, tn, false, 1));
   const bias = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;

@@ -18,7 +18,7 @@ import { add, c, load, loop, mul, seq, v } from '../ir/loop.js';
 import type { LowerCtx, LoweredKernel } from './context.js';
 import { geometry2d } from './conv-geometry.js';
 import { epilogueOf } from './epilogue.js';
-import { gemmKernel, gemmTileFor, packRowBlocks, DEFAULT_TILE } from './gemm-stage.js';
+import { gemmKernel, gemmTileFor, packRowBlocks } from './gemm-stage.js';
 import { windowNest } from './window-nest.js';
 import { rowBlocks } from './row-blocks.js';
 import type { FusedDepthwise } from '../passes/fuse-depthwise.js';
@@ -54,14 +54,15 @@ export function lowerDepthwisePointwise(node: Node, ctx: LowerCtx, dw: FusedDept
     epilogue: (acc, idx) => epilogueOf(dwNode, ctx, bd ? add(acc, load(bd.name, [idx[1]])) : acc, idx),
   });
 
-  const { mr } = gemmTileFor({ M, N: R * g.ow });
+  const tile = ctx.gemmTile({ site: 'dw-pw', batch: 1, M, N: R * g.ow, K: C });
+  const { mr } = gemmTileFor({ M, N: R * g.ow, tile });
   const wData = ctx.constOf(node.inputs[1]) as Float32Array;
   const wp = ctx.weight(`${node.name}.wpack`, 'f32', [Math.ceil(M / mr), C, mr], packRowBlocks(Float32Array.from(wData), M, C, mr));
   const bias = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const colBase = mul(base, c(g.ow));
   const src = ctx.view(rows, [C, R * g.ow]);
   const pointwise = gemmKernel({
-    name: node.name, out: ctx.view(out, [N, M, P]), batch: 1, M, N: R * g.ow, K: C, tile: DEFAULT_TILE,
+    name: node.name, out: ctx.view(out, [N, M, P]), batch: 1, M, N: R * g.ow, K: C, tile,
     block: { batch: n, colBase },
     a: (_b, ib, ii, _i, k) => load(wp.name, [ib, k, ii]),
     b: (_b, k, j) => load(src.name, [k, j]),

@@ -21,6 +21,8 @@ import { sliceParams } from './ops/slice.js';
 import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, normAxis, vars } from './index-math.js';
 import { scalarTypeOf } from './dtype.js';
+import { DEFAULT_TILE, type GemmTile } from './gemm-stage.js';
+import { MAX_MR, MAX_NR } from './gemm-workload.js';
 import { ALIAS_OPS, FOLDED_OPS, LOWERINGS } from './registry.js';
 import { indexRanges } from './index-ranges.js';
 
@@ -29,7 +31,7 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
   const storages = new Map<string, Storage>();
   const valueBuf = new Map<string, string>();
   let node: Node | undefined;
-  const err = (message: string, code: 'E_UNSUPPORTED' | 'E_MODEL' = 'E_UNSUPPORTED') =>
+  const err = (message: string, code: 'E_UNSUPPORTED' | 'E_MODEL' | 'E_USAGE' = 'E_UNSUPPORTED') =>
     new AccelcError({ code, message, model: modelName, node: node?.name, op: node?.op });
 
   const newBuf = (name: string, dtype: ScalarType, shape: number[], storage: string, offset = 0): Buf => {
@@ -152,6 +154,7 @@ export function lowerGraph(graph: Graph, modelName: string, opts: LowerOptions):
       return viewBuf(`${b.name}@${views++}[${shape.join('x')}]`, b, { shape, strides, offset: b.offset });
     },
     constOf: (value) => graph.values.get(value)?.const?.data,
+    gemmTile: (w) => checkedTile(opts.gemmTiles?.(node?.name ?? '', w) ?? DEFAULT_TILE, (m) => err(m, 'E_USAGE')),
   };
 
   const kernels: Kernel[] = [];
@@ -291,4 +294,11 @@ function bytesMoved(body: Kernel['body'], bufs: Map<string, Buf>, storages: Map<
     total += storages.get(buf.storage)?.bytes ?? 0;
   }
   return total;
+}
+
+/** A chosen tile must be one gemmKernel can emit: 1..MAX_MR rows by 1..MAX_NR vectors. */
+function checkedTile(t: GemmTile, err: (message: string) => AccelcError): GemmTile {
+  const ok = (x: number, max: number) => Number.isInteger(x) && x >= 1 && x <= max;
+  if (!ok(t.mr, MAX_MR) || !ok(t.nr, MAX_NR)) throw err(`GEMM tile ${t.mr}x${t.nr} is outside 1..${MAX_MR} rows by 1..${MAX_NR} vectors`);
+  return t;
 }

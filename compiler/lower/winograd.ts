@@ -12,7 +12,7 @@ import { add, bin, c, load } from '../ir/loop.js';
 import type { LowerCtx, LoweredKernel } from './context.js';
 import type { Geometry2d } from './conv-geometry.js';
 import { padKernels } from './pad-stage.js';
-import { gemmKernel, gemmTileFor, DEFAULT_TILE } from './gemm-stage.js';
+import { gemmKernel, gemmTileFor } from './gemm-stage.js';
 import { epilogueOf } from './epilogue.js';
 import { inputTransform, outputTransform } from './winograd-transforms.js';
 
@@ -63,7 +63,8 @@ export function convWinograd(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array,
 
   // U prepacked per e like convGemm's weights: row block ib holds rows min(ib*MR, M-MR) .. +MR as [ib][c][ii].
   const u = winogradWeights(w, M, C);
-  const { mr } = gemmTileFor({ M, N: T, tile: DEFAULT_TILE });
+  const tile = ctx.gemmTile({ site: 'winograd', batch: N * 16, M, N: T, K: C });
+  const { mr } = gemmTileFor({ M, N: T, tile });
   const blocks = Math.ceil(M / mr);
   const packed = new Float32Array(16 * blocks * C * mr);
   for (let e = 0; e < 16; e++) for (let ib = 0; ib < blocks; ib++) {
@@ -75,7 +76,7 @@ export function convWinograd(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array,
   const Mo = ctx.temp(`${node.name}.wino_m`, 'f32', [N * 16, M, T]);
   const e = (b: Expr) => (N === 1 ? b : bin('rem', b, c(16)));
   const gemm = gemmKernel({
-    name: node.name, out: Mo, batch: N * 16, M, N: T, K: C, tile: DEFAULT_TILE,
+    name: node.name, out: Mo, batch: N * 16, M, N: T, K: C, tile,
     a: (b, ib, ii, _i, k) => load(up.name, [e(b), ib, k, ii]),
     b: (b, k, j) => load(V.name, [b, k, j]),
   });

@@ -5,18 +5,20 @@ import { fail } from '../../errors.js';
 import { writeFileBytes } from '../../../runtime/platform.js';
 import { flagBool, flagInt, flagList, flagString, layoutFlag, parseShapes } from '../args.js';
 import type { Command } from '../command.js';
+import { readTuningLog } from '../tuning-log.js';
 import type { CompileOptions } from '../../compile.js';
 
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile an ONNX model to a WebAssembly module (the default command)',
-  usage: 'accelc [compile] model.onnx [-o model.wasm] [--shape NAME=1x3x224x224] [--relaxed-simd | --plain-simd] [--no-winograd] [--layout auto|nchw|nhwc] [--disable-pass P] [--dump-after P]',
+  usage: 'accelc [compile] model.onnx [-o model.wasm] [--shape NAME=1x3x224x224] [--relaxed-simd | --plain-simd] [--no-winograd] [--tuning-log FILE] [--layout auto|nchw|nhwc] [--disable-pass P] [--dump-after P]',
   flags: [
     { name: 'output', short: 'o', kind: 'string', value: 'FILE', help: 'where to write the module (default: the model path with .wasm)' },
     { name: 'shape', kind: 'string', multiple: true, value: 'NAME=DIMS', help: 'fix the shape of an input, e.g. input=1x3x224x224' },
     { name: 'relaxed-simd', kind: 'boolean', help: 'relaxed SIMD only (the engine must support it; default: plain SIMD with a relaxed copy chosen at load)' },
     { name: 'plain-simd', kind: 'boolean', help: 'plain SIMD only, no relaxed copy (a smaller module)' },
     { name: 'no-winograd', kind: 'boolean', help: '3x3 convolutions always via im2col + GEMM (default: Winograd F(2x2,3x3) where it is faster)' },
+    { name: 'tuning-log', kind: 'string', value: 'FILE', help: "GEMM tiles from a log 'accelc tune' wrote (default: the built-in tile)" },
     { name: 'max-threads', kind: 'int', help: 'the most threads the module will be run on (default 16)' },
     { name: 'layout', kind: 'string', value: 'auto|nchw|nhwc', help: 'convolution layout: channels-last where it pays (auto, the default), never, or wherever possible' },
     { name: 'disable-pass', kind: 'string', multiple: true, value: 'PASS', help: 'skip a graph pass' },
@@ -39,6 +41,8 @@ export const compileCommand: Command = {
       log: dumpAfter.length > 0 ? ctx.out : ctx.verbose ? ctx.err : undefined,
     };
     await access(model).catch(() => fail('E_FILE', `cannot read '${model}': no such file or directory`));
+    const tuningLog = flagString(args, 'tuning-log');
+    if (tuningLog !== undefined) options.tuning = await readTuningLog(tuningLog, true);
     const { compile } = await import('../../compile.js');
     const started = performance.now();
     const result = await compile(model, options);

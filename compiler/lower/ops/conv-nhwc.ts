@@ -19,7 +19,7 @@ import { lowerStage } from '../../schedule/lower-stage.js';
 import type { Schedule } from '../../schedule/schedule.js';
 import type { LowerCtx, LoweredKernel, OpLowerer } from '../context.js';
 import { geometry2d, type Geometry2d } from '../conv-geometry.js';
-import { columnTile, gemmKernel, packColumnPanels, DEFAULT_TILE } from '../gemm-stage.js';
+import { columnTile, gemmKernel, packColumnPanels } from '../gemm-stage.js';
 import { averageDivisors } from './pool.js';
 import { epilogueOf } from '../epilogue.js';
 import { checkedRead, rowRegions, windowNhwc } from '../window-nhwc.js';
@@ -70,7 +70,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
   const b = gemmWeights(w, M, C, g.kh, g.kw);
   // 4 pixels x 8 channels: measured against 6x2, 4x3 and 3x4 vectors on MobileNetV2's 1x1 convs
   // (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
-  const tile = DEFAULT_TILE;
+  const tile = ctx.gemmTile({ site: 'conv-nhwc', batch: 1, M: P, N: M, K });
   const tn = columnTile(M, tile);
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), K, tn], packColumnPanels(b, K, M, tn, false, 1));
   kernels.push(gemmKernel({

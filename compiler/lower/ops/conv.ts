@@ -18,7 +18,7 @@ import { geometry2d, type Geometry2d } from '../conv-geometry.js';
 import { padKernels } from '../pad-stage.js';
 import { packPanels } from '../pack-panels.js';
 import { windowNest } from '../window-nest.js';
-import { gemmKernel, gemmTileFor, packRowBlocks, DEFAULT_TILE } from '../gemm-stage.js';
+import { gemmKernel, gemmTileFor, packRowBlocks } from '../gemm-stage.js';
 import { pointwiseKernel } from './elementwise.js';
 import { epilogueOf } from '../epilogue.js';
 import { convWinograd, winogradApplies } from '../winograd.js';
@@ -71,7 +71,8 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   // contiguous panels first (pack-panels.ts) measured 1.05-1.4x faster on MobileNetV2's 14x14 and
   // 7x7 layers (bench/profile.mjs), and no faster at 28x28 and up.
   const pointwise = oneByOne && P > PACK_POINTWISE_MAX_PIXELS;
-  const { mr, nr } = gemmTileFor({ M, N: P });
+  const tile = ctx.gemmTile({ site: 'conv', batch: N, M, N: P, K });
+  const { mr, nr } = gemmTileFor({ M, N: P, tile });
   const tn = P >= 4 ? nr * 4 : P, cols = Math.ceil(P / tn);
   if (pointwise) {
     col = ctx.view(x, [N, C, H * W]);
@@ -106,7 +107,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   const wp = ctx.weight(`${node.name}.wpack`, 'f32', [Math.ceil(M / mr), K, mr], packRowBlocks(w, M, K, mr));
   const ov = ctx.view(out, [N, M, P]);
   kernels.push(gemmKernel({
-    name: node.name, out: ov, batch: N, M, N: P, K, tile: DEFAULT_TILE,
+    name: node.name, out: ov, batch: N, M, N: P, K, tile,
     a: (_b, ib, ii, _i, k) => load(wp.name, [ib, k, ii]),
     b: (b, k, j, jo, jt) => (pointwise ? load(col.name, [b, k, j]) : load(col.name, [b, jo, k, jt])),
     epilogue: (acc, b, i, j) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [i])) : acc, [b, i, j], [N, M, P]),
