@@ -12,8 +12,9 @@ import { LOWERING, lowerProgram } from './lower/pipeline.js';
 import { printProgram } from './ir/print.js';
 import type { Program } from './ir/loop.js';
 import type { Graph, Tensor } from './ir/graph.js';
-import type { GemmTileChooser } from './lower/gemm-workload.js';
-import { checkRecords, tileChooser, type TuningRecord } from './tune/log.js';
+import type { GemmTileChooser, GemmWorkload } from './lower/gemm-workload.js';
+import { checkRecords, type TuningRecord } from './tune/log.js';
+import { tileChooser } from './tune/choose.js';
 import { VERSION } from './version.js';
 
 export interface CompileOptions {
@@ -68,15 +69,33 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
   const { graph: source, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes, bind: opts.bind });
   const graph = runPasses(source, { disable: opts.disablePasses, layout: opts.layout, dumpAfter: opts.dumpAfter, log: opts.log });
-  const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd, gemmTiles: opts.gemmTiles ?? tilesOf(opts) });
+  const tiles = opts.gemmTiles ? undefined : tilesOf(opts);
+  const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd, gemmTiles: opts.gemmTiles ?? tiles?.choose });
+  if (tiles && !tiles.chosen) {
+    warnings.push(`the tuning records choose a tile for none of this model's ${tiles.asked} GEMMs (they are for other workloads, or for ${opts.relaxedSimd ? 'plain' : 'relaxed'} SIMD): every GEMM keeps the default tile`);
+  }
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
   planMemory(program);
   return { source, graph, program, warnings: [...warnings, ...precisionWarnings(graph)] };
 }
 
-/** The chooser CompileOptions.tuning leads to: its relaxed-SIMD records for a relaxed-only module, else its plain ones. */
-function tilesOf(opts: CompileOptions): GemmTileChooser | undefined {
-  return opts.tuning && tileChooser(checkRecords(opts.tuning), opts.relaxedSimd ? 'relaxed' : 'plain');
+/**
+ * The chooser CompileOptions.tuning leads to (its relaxed-SIMD records for a relaxed-only module,
+ * else its plain ones), counting the GEMMs it was asked about and chose a tile for.
+ */
+function tilesOf(opts: CompileOptions): { choose: GemmTileChooser; asked: number; chosen: number } | undefined {
+  if (!opts.tuning) return undefined;
+  const choose = tileChooser(checkRecords(opts.tuning), opts.relaxedSimd ? 'relaxed' : 'plain');
+  const tiles = {
+    asked: 0, chosen: 0,
+    choose: (node: string, w: GemmWorkload) => {
+      const t = choose(node, w);
+      tiles.asked++;
+      if (t) tiles.chosen++;
+      return t;
+    },
+  };
+  return tiles;
 }
 
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {

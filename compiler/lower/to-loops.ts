@@ -22,7 +22,7 @@ import { pointwiseKernel } from './ops/elementwise.js';
 import { axesOf, normAxis, vars } from './index-math.js';
 import { scalarTypeOf } from './dtype.js';
 import { DEFAULT_TILE, type GemmTile } from './gemm-stage.js';
-import { MAX_MR, MAX_NR } from './gemm-workload.js';
+import { MAX_MR, MAX_NR, validTile } from './gemm-workload.js';
 import { ALIAS_OPS, FOLDED_OPS, LOWERINGS } from './registry.js';
 import { indexRanges } from './index-ranges.js';
 
@@ -298,7 +298,6 @@ function bytesMoved(body: Kernel['body'], bufs: Map<string, Buf>, storages: Map<
 
 /** A chosen tile must be one gemmKernel can emit: 1..MAX_MR rows by 1..MAX_NR vectors. */
 function checkedTile(t: GemmTile, err: (message: string) => AccelcError): GemmTile {
-  const ok = (x: number, max: number) => Number.isInteger(x) && x >= 1 && x <= max;
-  if (!ok(t.mr, MAX_MR) || !ok(t.nr, MAX_NR)) throw err(`GEMM tile ${t.mr}x${t.nr} is outside 1..${MAX_MR} rows by 1..${MAX_NR} vectors`);
+  if (!validTile(t.mr, t.nr)) throw err(`GEMM tile ${t.mr}x${t.nr} is outside 1..${MAX_MR} rows by 1..${MAX_NR} vectors`);
   return t;
 }

@@ -1,12 +1,10 @@
-// Tuning records, one JSON object a line (the log `accelc tune` appends to and `--tuning-log`
-// replays), and the choice they lead to: per GEMM workload, the tile that measured fastest against
-// the default tile, when it beat it by a clear margin.
+// Tuning records, one JSON object a line: the log `accelc tune` appends to and `--tuning-log`
+// replays (the choice they lead to: choose.ts).
 
 import { fail } from '../errors.js';
-import type { GemmTile } from '../lower/gemm-stage.js';
-import { MAX_MR, MAX_NR, workloadKey, type GemmTileChooser } from '../lower/gemm-workload.js';
+import { MAX_MR, MAX_NR, validTile } from '../lower/gemm-workload.js';
 
-export { parseTuningLog, checkRecords, formatRecord, bestTiles, tileChooser, CHOOSE_BELOW };
+export { parseTuningLog, checkRecords, formatRecord };
 export type { TuningRecord, Simd };
 
 type Simd = 'plain' | 'relaxed';
@@ -28,11 +26,6 @@ interface TuningRecord {
   at: string;
 }
 
-/**
- * A tile is chosen over the default only when its median ratio is below this: the same kernel
- * timed against itself in interleaved pairs moves by a few percent on a shared machine.
- */
-const CHOOSE_BELOW = 0.97;
 
 /** The records of a log's text; a line that is not one is an E_FILE naming `source` and the line. */
 function parseTuningLog(text: string, source: string): TuningRecord[] {
@@ -70,8 +63,7 @@ function recordProblem(r: unknown): string | undefined {
   for (const k of ['workload', 'model', 'node', 'at']) if (typeof o[k] !== 'string') return `'${k}' must be a string`;
   if (o.simd !== 'plain' && o.simd !== 'relaxed') return `'simd' must be "plain" or "relaxed"`;
   const t = o.tile;
-  const inRange = (x: unknown, max: number) => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= max;
-  if (!Array.isArray(t) || t.length !== 2 || !inRange(t[0], MAX_MR) || !inRange(t[1], MAX_NR)) {
+  if (!Array.isArray(t) || t.length !== 2 || !validTile(t[0], t[1])) {
     return `'tile' must be [rows 1..${MAX_MR}, vectors 1..${MAX_NR}]`;
   }
   for (const k of ['ms', 'ratio']) if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || (o[k] as number) <= 0) return `'${k}' must be a positive number`;
@@ -80,40 +72,4 @@ function recordProblem(r: unknown): string | undefined {
 
 function formatRecord(r: TuningRecord): string {
   return JSON.stringify(r);
-}
-
-/** Per workload, the tile whose median ratio over the default is lowest, if below CHOOSE_BELOW. */
-function bestTiles(records: readonly TuningRecord[], simd: Simd): Map<string, GemmTile> {
-  const ratios = new Map<string, Map<string, number[]>>();
-  for (const r of records) {
-    if (r.simd !== simd) continue;
-    const byTile = ratios.get(r.workload) ?? new Map<string, number[]>();
-    ratios.set(r.workload, byTile);
-    const key = r.tile.join('x');
-    byTile.set(key, [...(byTile.get(key) ?? []), r.ratio]);
-  }
-  const best = new Map<string, GemmTile>();
-  for (const [workload, byTile] of ratios) {
-    let choice: [string, number] | undefined;
-    for (const [tile, rs] of byTile) {
-      const m = median(rs);
-      if (m < CHOOSE_BELOW && (!choice || m < choice[1])) choice = [tile, m];
-    }
-    if (choice) {
-      const [mr, nr] = choice[0].split('x').map(Number);
-      best.set(workload, { mr: mr!, nr: nr! });
-    }
-  }
-  return best;
-}
-
-/** The chooser a compile replays a log with: bestTiles by workload, the default for the rest. */
-function tileChooser(records: readonly TuningRecord[], simd: Simd): GemmTileChooser {
-  const best = bestTiles(records, simd);
-  return (_node, w) => best.get(workloadKey(w));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }

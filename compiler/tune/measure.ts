@@ -4,7 +4,7 @@
 import { dtypeInfo } from '../../runtime/tensor.js';
 import type { LoadedModel } from '../../runtime/loader.js';
 
-export { fillInputs, outputBytes, sameOutputs, timePairs };
+export { fillInputs, outputBytes, sameOutputs, timePairs, median };
 export type { PairTiming };
 
 interface PairTiming {
@@ -42,9 +42,9 @@ function outputBytes(m: LoadedModel): Uint8Array[] {
 }
 
 /**
- * Whether two runs' outputs agree: float32 outputs to within 1e-4 of the larger magnitude (a tile
- * changes which outputs are computed together, not the order of any sum, so they should be equal);
- * the rest byte for byte. Returns the first difference, or undefined.
+ * Whether two runs' outputs agree: float32 outputs to within 1e-4 of the larger magnitude, or the
+ * same NaN or infinity (a tile changes which outputs are computed together, not the order of any
+ * sum, so they should be equal); the rest byte for byte. Returns the first difference, or undefined.
  */
 function sameOutputs(m: LoadedModel, a: Uint8Array[], b: Uint8Array[]): string | undefined {
   for (let o = 0; o < a.length; o++) {
@@ -53,7 +53,7 @@ function sameOutputs(m: LoadedModel, a: Uint8Array[], b: Uint8Array[]): string |
       const x = new Float32Array(a[o]!.buffer), y = new Float32Array(b[o]!.buffer);
       for (let i = 0; i < x.length; i++) {
         const tol = 1e-4 * Math.max(1, Math.abs(x[i]!), Math.abs(y[i]!));
-        if (!(Math.abs(x[i]! - y[i]!) <= tol)) return `output '${t.name}'[${i}]: ${x[i]} against ${y[i]}`;
+        if (!(Math.abs(x[i]! - y[i]!) <= tol) && !Object.is(x[i], y[i])) return `output '${t.name}'[${i}]: ${x[i]} against ${y[i]}`;
       }
     } else if (a[o]!.some((v, i) => v !== b[o]![i])) {
       return `output '${t.name}' differs`;
@@ -87,7 +87,8 @@ function timePairs(a: () => void, b: () => void, pairs: number, before: () => vo
   return { a: median(ta), b: median(tb), ratio: median(r) };
 }
 
-function median(xs: number[]): number {
+/** The middle value; of an even count, the upper of the two (so two ratios must both pass a bound). */
+function median(xs: readonly number[]): number {
   const s = [...xs].sort((p, q) => p - q);
   return s[s.length >> 1]!;
 }

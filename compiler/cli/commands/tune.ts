@@ -7,7 +7,8 @@ import { fail } from '../../errors.js';
 import { flagBool, flagInt, flagList, flagString, layoutFlag, parseShapes } from '../args.js';
 import type { Command } from '../command.js';
 import { appendTuningLog, readTuningLog } from '../tuning-log.js';
-import { CHOOSE_BELOW } from '../../tune/log.js';
+import { CHOOSE_BELOW } from '../../tune/choose.js';
+import { tileSpace } from '../../tune/space.js';
 import type { GemmTile } from '../../lower/gemm-stage.js';
 import { MAX_MR, MAX_NR } from '../../lower/gemm-workload.js';
 
@@ -17,9 +18,9 @@ export const tuneCommand: Command = {
   usage: 'accelc tune model.onnx --log tune.jsonl [--tiles 4x2,6x2] [--iters N] [--rounds N] [--shape NAME=DIMS] [--relaxed-simd] [--no-winograd] [--layout auto|nchw|nhwc]',
   flags: [
     { name: 'log', kind: 'string', value: 'FILE', help: 'the tuning log (JSON lines): read first, new records appended' },
-    { name: 'tiles', kind: 'string', value: 'MRxNR,...', help: `the tiles to try (default: every tile of up to ${MAX_MR} rows and ${MAX_NR} vectors that fits the registers)` },
+    { name: 'tiles', kind: 'string', value: 'MRxNR,...', help: `the tiles to try, from the space (default: all of it, every tile of up to ${MAX_MR} rows and ${MAX_NR} vectors that fits the registers)` },
     { name: 'iters', kind: 'int', help: 'timed pairs of calls per kernel and tile (default 15)' },
-    { name: 'rounds', kind: 'int', help: 'whole-model pairs, default module against tuned, timed at the end (default 10; 0 skips)' },
+    { name: 'rounds', kind: 'int', help: 'interleaved pairs of whole runs, default module against tuned, timed at the end (default 20; 0 skips)' },
     { name: 'shape', kind: 'string', multiple: true, value: 'NAME=DIMS', help: 'fix the shape of an input, e.g. input=1x3x224x224' },
     { name: 'relaxed-simd', kind: 'boolean', help: 'tune the relaxed-SIMD kernels (the engine must have relaxed SIMD)' },
     { name: 'no-winograd', kind: 'boolean', help: '3x3 convolutions via im2col + GEMM, as compile --no-winograd' },
@@ -41,7 +42,7 @@ export const tuneCommand: Command = {
       winograd: flagBool(args, 'no-winograd') ? false : undefined,
       simd: flagBool(args, 'relaxed-simd') ? 'relaxed' : 'plain',
       iters: flagInt(args, 'iters', 15, 1),
-      rounds: flagInt(args, 'rounds', 10, 0),
+      rounds: flagInt(args, 'rounds', 20, 0),
       tiles,
       known,
       onRecord: (r) => appendTuningLog(logPath, r),
@@ -49,7 +50,7 @@ export const tuneCommand: Command = {
     });
     ctx.out(`${logPath}: ${result.records.length} new records (${known.length} before)`);
     const chosen = result.gemms.filter((g) => g.chosen);
-    ctx.out(`tiles chosen: ${chosen.length} of ${result.gemms.length} GEMMs leave the default tile (a tile is chosen when its median time is below ${CHOOSE_BELOW}x the default's)`);
+    ctx.out(`tiles chosen: ${chosen.length} of ${result.gemms.length} GEMMs leave the default tile (a tile is chosen when it ran below ${CHOOSE_BELOW}x the default's time in two measurements)`);
     for (const g of chosen) ctx.out(`  ${g.node}: ${g.tile.mr}x${g.tile.nr} (${g.workload})`);
     for (const m of result.mismatches) ctx.err(`accelc: warning: ${m}: this tile is never chosen (please report it)`);
     if (result.whole) {
@@ -62,10 +63,11 @@ export const tuneCommand: Command = {
 
 function parseTiles(v: string | undefined): GemmTile[] | undefined {
   if (v === undefined) return undefined;
+  const space = tileSpace();
   return v.split(',').map((t) => {
     const m = /^(\d+)x(\d+)$/.exec(t.trim());
-    const mr = Number(m?.[1]), nr = Number(m?.[2]);
-    if (!m || mr < 1 || mr > MAX_MR || nr < 1 || nr > MAX_NR) fail('E_USAGE', `--tiles takes tiles like 4x2,6x2 (rows 1..${MAX_MR} x vectors 1..${MAX_NR}), got '${t}'`);
-    return { mr, nr };
+    const tile = space.find((s) => m && s.mr === Number(m[1]) && s.nr === Number(m[2]));
+    if (!tile) fail('E_USAGE', `--tiles takes tiles of the search space like 4x2,6x2 (${space.map((s) => `${s.mr}x${s.nr}`).join(', ')}), got '${t}'`);
+    return tile;
   });
 }

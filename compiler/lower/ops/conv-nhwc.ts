@@ -68,9 +68,9 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
   }
   // B[k][m] with k = (kh, kw, c), packed into the GEMM's column panels
   const b = gemmWeights(w, M, C, g.kh, g.kw);
-  // 4 pixels x 8 channels: measured against 6x2, 4x3 and 3x4 vectors on MobileNetV2's 1x1 convs
-  // (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
-  const tile = ctx.gemmTile({ site: 'conv-nhwc', batch: 1, M: P, N: M, K });
+  // The default tile, 4 pixels x 8 channels, measured against 6x2, 4x3 and 3x4 vectors on
+  // MobileNetV2's 1x1 convs (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
+  const tile = ctx.gemmTile({ site: pointwise ? 'conv-nhwc-1x1' : 'conv-nhwc-im2col', batch: 1, M: P, N: M, K });
   const tn = columnTile(M, tile);
   const wp = ctx.weight(`${node.name}.bpack`, 'f32', [Math.ceil(M / tn), K, tn], packColumnPanels(b, K, M, tn, false, 1));
   kernels.push(gemmKernel({

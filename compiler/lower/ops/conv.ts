@@ -71,7 +71,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   // contiguous panels first (pack-panels.ts) measured 1.05-1.4x faster on MobileNetV2's 14x14 and
   // 7x7 layers (bench/profile.mjs), and no faster at 28x28 and up.
   const pointwise = oneByOne && P > PACK_POINTWISE_MAX_PIXELS;
-  const tile = ctx.gemmTile({ site: 'conv', batch: N, M, N: P, K });
+  const tile = ctx.gemmTile({ site: pointwise ? 'conv-1x1' : oneByOne ? 'conv-1x1-packed' : 'conv-im2col', batch: N, M, N: P, K });
   const { mr, nr } = gemmTileFor({ M, N: P, tile });
   const tn = P >= 4 ? nr * 4 : P, cols = Math.ceil(P / tn);
   if (pointwise) {
