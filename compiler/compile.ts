@@ -12,7 +12,7 @@ import { LOWERING, lowerProgram } from './lower/pipeline.js';
 import { printProgram } from './ir/print.js';
 import type { Program } from './ir/loop.js';
 import type { Graph, Tensor } from './ir/graph.js';
-import type { GemmTileChooser, GemmWorkload } from './lower/gemm-workload.js';
+import { workloadKey, type GemmTileChooser, type GemmWorkload } from './lower/gemm-workload.js';
 import { checkRecords, type TuningRecord } from './tune/log.js';
 import { tileChooser } from './tune/choose.js';
 import { VERSION } from './version.js';
@@ -71,8 +71,8 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   const graph = runPasses(source, { disable: opts.disablePasses, layout: opts.layout, dumpAfter: opts.dumpAfter, log: opts.log });
   const tiles = opts.gemmTiles ? undefined : tilesOf(opts);
   const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd, gemmTiles: opts.gemmTiles ?? tiles?.choose });
-  if (tiles && !tiles.chosen) {
-    warnings.push(`the tuning records choose a tile for none of this model's ${tiles.asked} GEMMs (they are for other workloads, or for ${opts.relaxedSimd ? 'plain' : 'relaxed'} SIMD): every GEMM keeps the default tile`);
+  if (tiles && tiles.asked && !tiles.measured) {   // records that measured this model and kept the default are no cause for a warning
+    warnings.push(`the tuning records measure none of this model's ${tiles.asked} GEMMs (they are for other workloads, or for ${opts.relaxedSimd ? 'plain' : 'relaxed'} SIMD): every GEMM keeps the default tile`);
   }
   if (opts.dumpAfter?.includes('lower')) opts.log?.(printProgram(program));
   planMemory(program);
@@ -81,18 +81,20 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
 
 /**
  * The chooser CompileOptions.tuning leads to (its relaxed-SIMD records for a relaxed-only module,
- * else its plain ones), counting the GEMMs it was asked about and chose a tile for.
+ * else its plain ones), counting the GEMMs it was asked about and those its records measured.
  */
-function tilesOf(opts: CompileOptions): { choose: GemmTileChooser; asked: number; chosen: number } | undefined {
+function tilesOf(opts: CompileOptions): { choose: GemmTileChooser; asked: number; measured: number } | undefined {
   if (!opts.tuning) return undefined;
-  const choose = tileChooser(checkRecords(opts.tuning), opts.relaxedSimd ? 'relaxed' : 'plain');
+  const simd = opts.relaxedSimd ? 'relaxed' : 'plain';
+  const records = checkRecords(opts.tuning);
+  const choose = tileChooser(records, simd);
+  const workloads = new Set(records.filter((r) => r.simd === simd).map((r) => r.workload));
   const tiles = {
-    asked: 0, chosen: 0,
+    asked: 0, measured: 0,
     choose: (node: string, w: GemmWorkload) => {
-      const t = choose(node, w);
       tiles.asked++;
-      if (t) tiles.chosen++;
-      return t;
+      if (workloads.has(workloadKey(w))) tiles.measured++;
+      return choose(node, w);
     },
   };
   return tiles;

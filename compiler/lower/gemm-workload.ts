@@ -4,7 +4,7 @@
 
 import type { GemmTile } from './gemm-stage.js';
 
-export { workloadKey, validTile, MAX_MR, MAX_NR };
+export { workloadKey, validTile, GEMM_SITES, MAX_MR, MAX_NR };
 export type { GemmSite, GemmWorkload, GemmTileChooser };
 
 /**
@@ -13,7 +13,8 @@ export type { GemmSite, GemmWorkload, GemmTileChooser };
  * writes panels), so that GEMMs of the same sizes but other access patterns are tuned apart.
  * Gemm and MatMul (ops/gemm.ts, gemm-rows.ts) keep the default tile for now.
  */
-type GemmSite = 'conv-im2col' | 'conv-1x1' | 'conv-1x1-packed' | 'conv-nhwc-im2col' | 'conv-nhwc-1x1' | 'winograd' | 'dw-pw' | 'dw-pw-nhwc';
+const GEMM_SITES = ['conv-im2col', 'conv-1x1', 'conv-1x1-packed', 'conv-nhwc-im2col', 'conv-nhwc-1x1', 'winograd', 'dw-pw', 'dw-pw-nhwc'] as const;
+type GemmSite = typeof GEMM_SITES[number];
 
 /** A GEMM as gemmKernel sees it: `batch` products of [M x K] by [K x N]. */
 interface GemmWorkload {

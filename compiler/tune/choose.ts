@@ -1,6 +1,6 @@
-// What a log chooses: per GEMM workload and SIMD flavour, the fastest tile that beat the default
-// tile in at least two measurements (the upper median of its ratios below CHOOSE_BELOW); and which
-// single wins the tuner measures again to get there (toConfirm).
+// What a log chooses: per GEMM workload and SIMD flavour, the fastest tile measured at least twice
+// whose median ratio to the default tile (the upper one of an even count: both of two, three of
+// four) is below CHOOSE_BELOW; and which single wins the tuner measures again to get there (toConfirm).
 
 import type { GemmTile } from '../lower/gemm-stage.js';
 import { workloadKey, type GemmTileChooser } from '../lower/gemm-workload.js';
@@ -10,8 +10,8 @@ import { median } from './measure.js';
 export { bestTiles, tileChooser, toConfirm, CHOOSE_BELOW, CONFIRM_TRIES };
 
 /**
- * A tile is chosen over the default only when its ratio is below this in every measurement: the
- * same kernel timed against itself in interleaved pairs moves by a few percent on a shared
+ * A tile is chosen over the default only when its median ratio is below this, over at least two
+ * measurements: the same kernel timed against itself in interleaved pairs moves by a few percent on a shared
  * machine, and one lucky measurement on a loaded one by far more (session 19's logs: single wins
  * at 0.47x measured 1.2x again).
  */

@@ -2,7 +2,7 @@
 // replays (the choice they lead to: choose.ts).
 
 import { fail } from '../errors.js';
-import { MAX_MR, MAX_NR, validTile } from '../lower/gemm-workload.js';
+import { GEMM_SITES, MAX_MR, MAX_NR, validTile } from '../lower/gemm-workload.js';
 
 export { parseTuningLog, checkRecords, formatRecord };
 export type { TuningRecord, Simd };
@@ -61,6 +61,8 @@ function recordProblem(r: unknown): string | undefined {
   const o = r as Record<string, unknown>;
   if (o.v !== 1) return `unknown version ${JSON.stringify(o.v)} (this accelc reads version 1)`;
   for (const k of ['workload', 'model', 'node', 'at']) if (typeof o[k] !== 'string') return `'${k}' must be a string`;
+  const site = /^(\S+) \d+x\d+x\d+x\d+$/.exec(o.workload as string)?.[1];
+  if (!site || !(GEMM_SITES as readonly string[]).includes(site)) return `'workload' must be a GEMM site (${GEMM_SITES.join(', ')}) and its sizes BxMxNxK, got ${JSON.stringify(o.workload)}`;
   if (o.simd !== 'plain' && o.simd !== 'relaxed') return `'simd' must be "plain" or "relaxed"`;
   const t = o.tile;
   if (!Array.isArray(t) || t.length !== 2 || !validTile(t[0], t[1])) {

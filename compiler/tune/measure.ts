@@ -52,8 +52,9 @@ function sameOutputs(m: LoadedModel, a: Uint8Array[], b: Uint8Array[]): string |
     if (t.dtype === 'float32') {
       const x = new Float32Array(a[o]!.buffer), y = new Float32Array(b[o]!.buffer);
       for (let i = 0; i < x.length; i++) {
-        const tol = 1e-4 * Math.max(1, Math.abs(x[i]!), Math.abs(y[i]!));
-        if (!(Math.abs(x[i]! - y[i]!) <= tol) && !Object.is(x[i], y[i])) return `output '${t.name}'[${i}]: ${x[i]} against ${y[i]}`;
+        const p = x[i]!, q = y[i]!;
+        const close = Number.isFinite(p) && Number.isFinite(q) && Math.abs(p - q) <= 1e-4 * Math.max(1, Math.abs(p), Math.abs(q));
+        if (!close && !Object.is(p, q)) return `output '${t.name}'[${i}]: ${x[i]} against ${y[i]}`;
       }
     } else if (a[o]!.some((v, i) => v !== b[o]![i])) {
       return `output '${t.name}' differs`;

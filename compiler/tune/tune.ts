@@ -73,11 +73,13 @@ async function tune(model: string | Uint8Array, opts: TuneOptions = {}): Promise
   const all = () => [...(opts.known ?? []), ...records];
   const measured = new Set(all().filter((r) => r.simd === simd).map((r) => `${r.workload}|${r.tile.join('x')}`));
   const mismatches: string[] = [];
+  const rejected = new Set<string>();   // workload|tile pairs of a module whose outputs differed: not tried again this run
   /** Compiles the model with `todo`'s tiles (workload -> node, tile), checks it, times each of those kernels against the default's. */
   const measure = async (label: string, todo: Map<string, [string, GemmTile]>) => {
     const m = await load((await compile(model, { ...base, gemmTiles: (_node, w) => todo.get(workloadKey(w))?.[1] })).wasm);
     const differs = sameOutputs(m, reference, runOnce(m));
     if (differs) {
+      for (const [key, [, tile]] of todo) rejected.add(`${key}|${tile.mr}x${tile.nr}`);
       mismatches.push(`${label}: ${differs}`);
       log(`${name}: ${label}: outputs differ from the default tile's (${differs}); not measured`);
       return;
@@ -85,6 +87,10 @@ async function tune(model: string | Uint8Array, opts: TuneOptions = {}): Promise
     for (const [key, [node, tile]] of todo) {
       const k = kernelIndex(def, node), km = kernelIndex(m, node);
       const t = trapsAsErrors(name, () => timePairs(() => def.exports.kernels[k]!(0, 1), () => m.exports.kernels[km]!(0, 1), iters, () => { fillInputs(def); fillInputs(m); }));
+      if (!(t.a > 0 && t.b > 0 && Number.isFinite(t.ratio))) {   // a timer too coarse for the kernel: no record (the log holds positive times only)
+        log(`${name}: ${label}: ${node} too fast to time (${t.a} / ${t.b} ms); no record`);
+        continue;
+      }
       const r: TuningRecord = { v: 1, workload: key, tile: [tile.mr, tile.nr], simd, ms: round(t.b), ratio: round(t.ratio), model: name, node, at: new Date().toISOString() };
       records.push(r);
       measured.add(`${key}|${tile.mr}x${tile.nr}`);
@@ -107,7 +113,9 @@ async function tune(model: string | Uint8Array, opts: TuneOptions = {}): Promise
   }
   for (let i = 0; i < CONFIRM_TRIES; i++) {
     const todo = new Map<string, [string, GemmTile]>();
-    for (const [key, tile] of toConfirm(all(), simd)) if (firstNode.has(key)) todo.set(key, [firstNode.get(key)!, tile]);
+    for (const [key, tile] of toConfirm(all(), simd)) {
+      if (firstNode.has(key) && !rejected.has(`${key}|${tile.mr}x${tile.nr}`)) todo.set(key, [firstNode.get(key)!, tile]);
+    }
     if (!todo.size) break;
     await measure(`measuring single wins again (${i + 1} of at most ${CONFIRM_TRIES})`, todo);
   }

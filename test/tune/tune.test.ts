@@ -11,6 +11,9 @@ import { DEFAULT_TILE } from '../../compiler/lower/gemm-stage.js';
 import { bestTiles, CHOOSE_BELOW, toConfirm } from '../../compiler/tune/choose.js';
 import type { TuningRecord } from '../../compiler/tune/log.js';
 import { supportsRelaxedSimd } from '../../runtime/loader.js';
+import { encode, node, valueInfo, type ModelParts } from '../frontend/build-model.js';
+
+const INT32 = 6;
 
 const model = fileURLToPath(new URL('../models/digits_cnn.onnx', import.meta.url));
 const shapes = { image: [1, 1, 16, 16] };
@@ -53,6 +56,22 @@ describe('accelc tune', () => {
     expect(again.records).toEqual([]);
     expect(again.whole).toBeUndefined();
     expect(again.gemms).toEqual(first.gemms);
+  });
+
+  it('measures a single win from the log again, and only that, when given no tiles to try', async () => {
+    const win: TuningRecord = { v: 1, workload: 'conv-im2col 1x32x64x144', tile: [8, 1], simd: 'plain', ms: 0.01, ratio: 0.5, model: 'digits_cnn', node: '/3/Conv', at: '2026-11-22T00:00:00.000Z' };
+    const r = await tune(model, { shapes, tiles: [], iters: 3, rounds: 0, known: [win] });
+    expect(r.records.map(key)).toEqual(['conv-im2col 1x32x64x144 8x1']);
+    expect(r.gemms.find((g) => g.node === '/3/Conv')!.chosen).toBe(r.records[0]!.ratio < CHOOSE_BELOW);
+  });
+
+  it('turns a kernel that traps on its inputs into E_RUNTIME', async () => {
+    // y = a / b over int32: the tuner feeds integer inputs zeros, and a division by zero traps
+    const parts: ModelParts = {
+      inputs: [valueInfo('a', INT32, [4]), valueInfo('b', INT32, [4])], outputs: [valueInfo('y', INT32, [4])],
+      initializers: [], nodes: [node('Div', ['a', 'b'], ['y'], 'div')],
+    };
+    await expect(tune(encode(parts), { tiles: [], rounds: 0 })).rejects.toMatchObject({ code: 'E_RUNTIME', message: expect.stringMatching(/a kernel trapped on the tuner's inputs/) });
   });
 
   it('refuses relaxed SIMD where the engine has none', async () => {
