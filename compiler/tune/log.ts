@@ -26,7 +26,6 @@ interface TuningRecord {
   at: string;
 }
 
-
 /** The records of a log's text; a line that is not one is an E_FILE naming `source` and the line. */
 function parseTuningLog(text: string, source: string): TuningRecord[] {
   const records: TuningRecord[] = [];

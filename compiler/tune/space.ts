@@ -5,7 +5,7 @@
 import { gemmTileFor, type GemmTile } from '../lower/gemm-stage.js';
 import { MAX_MR, MAX_NR, type GemmWorkload } from '../lower/gemm-workload.js';
 
-export { tileSpace, effectiveTile, SIMD_REGISTERS };
+export { tileSpace, effectiveTile };
 
 const SIMD_REGISTERS = 16;
 
