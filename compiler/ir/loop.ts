@@ -16,7 +16,9 @@ export type RegType = 'f32' | 'i32' | 'i64';
 export type BinOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'rem' | 'min' | 'max'
   | 'and' | 'or' | 'xor' | 'shl' | 'shr'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';   // comparisons give i32 0/1 (lane masks of all-ones for vectors)
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'    // comparisons give i32 0/1 (lane masks of all-ones for vectors)
+  /** i32 operands that each hold two i16 (low, high): lo(a)*lo(b) + hi(a)*hi(b). An i32x4 vector is then i16x8: i32x4.dot_i16x8_s. */
+  | 'dot2';
 
 export type UnOp = 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil' | 'round' | 'not';
 

@@ -29,6 +29,11 @@ export interface GemmSpec {
   /** Applied to the sum first and kept in its register, so the epilogue may read it often (ComputeDef.finalize). */
   finalize?(acc: Expr, b: Expr, i: Expr, j: Expr): Expr;
   tile?: GemmTile;
+  /**
+   * 'dot2': A and B elements are i32 words holding two i16 (consecutive k), K counts the pairs, and
+   * the sum is the i32 sum of their products (quantized GEMMs, i32x4.dot_i16x8_s). Default 'f32'.
+   */
+  arith?: 'f32' | 'dot2';
   /** How A's elements are broadcast (schedule primitive 'broadcast'; needs A to be one load). Default load-splat. */
   broadcast?: BroadcastStrategy;
   /**
@@ -115,10 +120,10 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   const def: ComputeDef = {
     name: spec.name,
     out: spec.out.name,
-    type: 'f32',
+    type: spec.arith === 'dot2' ? 'i32' : 'f32',
     axes: [{ name: 'b', extent: spec.batch }, { name: 'ib', extent: rowBlocks }, { name: 'ii', extent: mr }, { name: 'jo', extent: colBlocks }, { name: 'jt', extent: tn }],
     reduce: { op: 'sum', axes: [{ name: 'k', extent: spec.K }] },
-    body: mul(aRead, spec.b(v('b'), v('k'), j, v('jo'), v('jt'))),
+    body: bin(spec.arith === 'dot2' ? 'dot2' : 'mul', aRead, spec.b(v('b'), v('k'), j, v('jo'), v('jt'))),
     outIndex: spec.block ? [spec.block.batch, offset(spec.block.rowBase, i), offset(spec.block.colBase, j)] : [v('b'), i, j],
     epilogue: spec.epilogue?.({ k: 'var', name: ACC }, v('b'), i, j),
     finalize: spec.finalize?.({ k: 'var', name: ACC }, v('b'), i, j),
@@ -152,5 +157,5 @@ export function gemmKernel(spec: GemmSpec): LoweredKernel {
   if (spec.block) { /* the caller's loop is the parallel one */ }
   else if (spec.batch > 1) s.push({ p: 'fuse', outer: 'b', inner: outer, fused: 'bt' }, { p: 'parallel', axis: 'bt' });
   else s.push({ p: 'parallel', axis: fuseTiles ? 'tiles' : outer });
-  return { name: spec.name, body: lowerStage(def, s), flops: 2 * spec.batch * spec.M * spec.N * spec.K };
+  return { name: spec.name, body: lowerStage(def, s), flops: (spec.arith === 'dot2' ? 4 : 2) * spec.batch * spec.M * spec.N * spec.K };
 }

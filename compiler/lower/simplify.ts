@@ -164,6 +164,7 @@ function foldBin(op: string, t: RegType, a: number | bigint, b: number | bigint)
     div: () => (y === 0 || (x === -2147483648 && y === -1) ? undefined : Math.trunc(x / y)),
     rem: () => (y === 0 ? undefined : x % y), min: () => Math.min(x, y), max: () => Math.max(x, y),
     and: () => x & y, or: () => x | y, xor: () => x ^ y, shl: () => x << (y & 31), shr: () => x >> (y & 31),
+    dot2: () => Math.imul((x << 16) >> 16, (y << 16) >> 16) + Math.imul(x >> 16, y >> 16),
   };
   const r = ops[op]?.();
   return r === undefined ? undefined : cst('i32', r | 0);

@@ -59,6 +59,12 @@ function scalarBin(ctx: KernelCtx, op: BinOp, t: RegType, a: Ref, b: Ref): Ref {
   switch (op) {
     case 'add': case 'sub': case 'mul': case 'and': case 'or': case 'xor': case 'shl': return w.binary(`${I}.${op}`, a, b);
     case 'div': case 'rem': case 'shr': return w.binary(`${I}.${op}_s`, a, b);
+    case 'dot2': {
+      if (I !== 'i32') return ctx.fail(`operator dot2 on ${t}`);
+      const x = ctx.twice(a, 'i32'), y = ctx.twice(b, 'i32');
+      const lo = (r: Ref) => w.unary('i32.extend16_s', r), hi = (r: Ref) => w.binary('i32.shr_s', r, w.i32(16));
+      return w.binary('i32.add', w.binary('i32.mul', lo(x.first), lo(y.first)), w.binary('i32.mul', hi(x.get()), hi(y.get())));
+    }
     case 'min': case 'max': {
       const x = ctx.twice(a, I), y = ctx.twice(b, I);
       return w.select(w.binary(`${I}.${op === 'min' ? 'lt_s' : 'gt_s'}`, x.get(), y.get()), x.first, y.first);

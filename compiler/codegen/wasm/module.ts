@@ -53,7 +53,7 @@ const BINARY = {
   'f32x4.lt': B.LtVecF32x4, 'f32x4.le': B.LeVecF32x4, 'f32x4.gt': B.GtVecF32x4, 'f32x4.ge': B.GeVecF32x4,
   'i32x4.add': B.AddVecI32x4, 'i32x4.sub': B.SubVecI32x4, 'i32x4.mul': B.MulVecI32x4, 'i32x4.min_s': B.MinSVecI32x4,
   'i32x4.max_s': B.MaxSVecI32x4, 'i32x4.eq': B.EqVecI32x4, 'i32x4.ne': B.NeVecI32x4, 'i32x4.lt_s': B.LtSVecI32x4,
-  'i32x4.le_s': B.LeSVecI32x4, 'i32x4.gt_s': B.GtSVecI32x4, 'i32x4.ge_s': B.GeSVecI32x4,
+  'i32x4.le_s': B.LeSVecI32x4, 'i32x4.gt_s': B.GtSVecI32x4, 'i32x4.ge_s': B.GeSVecI32x4, 'i32x4.dot_i16x8_s': B.DotSVecI16x8ToVecI32x4,
   'v128.and': B.AndVec128, 'v128.or': B.OrVec128, 'v128.xor': B.XorVec128, 'v128.andnot': B.AndNotVec128,
 } as const;
 

@@ -139,6 +139,7 @@ function vecBin(ctx: KernelCtx, op: BinOp, t: RegType, ea: Expr, eb: Expr): VecV
       if (a.mask && b.mask) return { ref: w.binary(`v128.${op}`, a.ref, b.ref), mask: true };
       return val(w.binary(`v128.${op}`, asValue(ctx, a), asValue(ctx, b)));
     case 'add': case 'sub': case 'mul': return val(w.binary(`i32x4.${op}`, asValue(ctx, a), asValue(ctx, b)));
+    case 'dot2': return val(w.binary('i32x4.dot_i16x8_s', asValue(ctx, a), asValue(ctx, b)));
     case 'min': case 'max': return val(w.binary(`i32x4.${op}_s`, asValue(ctx, a), asValue(ctx, b)));
     case 'shl': case 'shr':
       if (eb.k === 'bcast') return val(w.binary(op === 'shl' ? 'i32x4.shl' : 'i32x4.shr_s', asValue(ctx, a), emitScalar(ctx, eb.a)));
