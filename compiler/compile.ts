@@ -16,6 +16,8 @@ import { workloadKey, type GemmTileChooser, type GemmWorkload } from './lower/ge
 import { checkRecords, type TuningRecord } from './tune/log.js';
 import { tileChooser } from './tune/choose.js';
 import { VERSION } from './version.js';
+import { quantizeInt8, type Int8Report } from './quant/quantize.js';
+import type { Sample } from './quant/calibrate.js';
 
 export interface CompileOptions {
   modelName?: string;
@@ -33,6 +35,11 @@ export interface CompileOptions {
   tuning?: readonly TuningRecord[];
   /** Lower level: the register tile of each GEMM, asked per node and workload (the tuner's candidates). Overrides `tuning`. */
   gemmTiles?: GemmTileChooser;
+  /**
+   * Post-training INT8: the group-1 convolutions computed with 8-bit inputs and weights, the inputs'
+   * ranges measured on these samples (each a tensor per model input, by name, of the compiled shape).
+   */
+  int8?: { calibration: readonly Sample[] };
   /** Convolution layout (passes/layout-nhwc.ts): 'auto' (default), 'nchw' or 'nhwc'. */
   layout?: Layout;
   dumpAfter?: string[];
@@ -45,6 +52,8 @@ export interface CompileResult {
   warnings: string[];
   graph: Graph;
   program: Program;
+  /** With CompileOptions.int8: which convolutions were quantized, and which not and why. */
+  int8?: Int8Report;
 }
 
 /** Every name --dump-after accepts: the graph passes, 'import', 'lower' and the lowering steps. */
@@ -62,6 +71,13 @@ export interface LoweredModel {
 
 /** Everything up to code generation: import, graph passes, lowering to loop IR, memory plan. */
 export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}): LoweredModel {
+  return lowerOptimized(optimizeModel(model, opts), opts);
+}
+
+type Optimized = Omit<LoweredModel, 'program'>;
+
+/** Import and graph passes. */
+function optimizeModel(model: string | Uint8Array, opts: CompileOptions): Optimized {
   const unknown = (names: string[] | undefined, known: string[]) => names?.filter((n) => !known.includes(n)) ?? [];
   const badDisable = unknown(opts.disablePasses, passNames()), badDump = unknown(opts.dumpAfter, dumpPoints());
   if (badDisable.length) fail('E_USAGE', `unknown pass '${badDisable[0]}' for --disable-pass (passes: ${passNames().join(', ')})`);
@@ -69,6 +85,11 @@ export function lowerModel(model: string | Uint8Array, opts: CompileOptions = {}
   if (badDump.length) fail('E_USAGE', `unknown step '${badDump[0]}' for --dump-after (steps: ${dumpPoints().join(', ')})`);
   const { graph: source, warnings } = loadOnnx(model, { modelName: opts.modelName, shapes: opts.shapes, bind: opts.bind });
   const graph = runPasses(source, { disable: opts.disablePasses, layout: opts.layout, dumpAfter: opts.dumpAfter, log: opts.log });
+  return { source, graph, warnings };
+}
+
+/** Lowering to loop IR and the memory plan. */
+function lowerOptimized({ source, graph, warnings }: Optimized, opts: CompileOptions): LoweredModel {
   const tiles = opts.gemmTiles ? undefined : tilesOf(opts);
   const program = lowerGraph(graph, graph.name, { relaxedSimd: !!opts.relaxedSimd, winograd: opts.winograd, gemmTiles: opts.gemmTiles ?? tiles?.choose });
   if (tiles && tiles.asked && !tiles.measured) {   // records that measured this model and kept the default are no cause for a warning
@@ -101,7 +122,13 @@ function tilesOf(opts: CompileOptions): { choose: GemmTileChooser; asked: number
 }
 
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
-  const { graph, program, warnings } = lowerModel(model, opts);
+  let optimized = optimizeModel(model, opts), int8: Int8Report | undefined;
+  if (opts.int8) {
+    const q = await quantizeInt8(optimized.graph, opts.int8.calibration, opts.winograd);
+    optimized = { ...optimized, graph: q.graph };
+    int8 = q.report;
+  }
+  const { graph, program, warnings } = lowerOptimized(optimized, opts);
   const lowering = { dumpAfter: opts.dumpAfter?.filter((n) => LOWERING.some((p) => p.name === n)), log: opts.log };
   // The kernel pipeline does not depend on the SIMD flavour: run it once for both modules.
   const ready = lowerProgram(program, lowering);
@@ -111,7 +138,7 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
     ? [{ name: RELAXED_SECTION, bytes: emitWasm(ready, { ...base, relaxedSimd: true, weights: false }).wasm }]
     : [];
   const { wasm, meta } = emitWasm(ready, { ...base, relaxedSimd: !!opts.relaxedSimd, sections });
-  return { wasm, meta, warnings, graph, program };
+  return { wasm, meta, warnings, graph, program, int8 };
 }
 
 /** Types computed at a lower precision than the model declares (dtype.ts), said once per type. */

@@ -68,10 +68,17 @@ export function gemmTileFor(spec: { M: number; N: number; tile?: GemmTile }): Ge
   return { mr, nr };
 }
 
-/** A's rows prepacked per row block (with the tail shift): block ib holds rows min(ib*MR, M-MR) .. +MR, laid out [ib][k][ii]. */
-export function packRowBlocks(w: Float32Array, M: number, K: number, mr: number): Float32Array {
+/** Where packed operands go: f32, or i32 (dot2's words). */
+type PackedArray = Float32Array | Int32Array;
+const packedOf = (like: ArrayLike<number | bigint>, n: number): PackedArray => (like instanceof Int32Array ? new Int32Array(n) : new Float32Array(n));
+
+/**
+ * A's rows prepacked per row block (with the tail shift): block ib holds rows min(ib*MR, M-MR) .. +MR,
+ * laid out [ib][k][ii]. An Int32Array (dot2's words) packs into one.
+ */
+export function packRowBlocks<T extends PackedArray>(w: T, M: number, K: number, mr: number): T {
   const blocks = Math.ceil(M / mr);
-  const packed = new Float32Array(blocks * K * mr);
+  const packed = packedOf(w, blocks * K * mr) as T;
   for (let ib = 0; ib < blocks; ib++) {
     const r0 = Math.min(ib * mr, M - mr);
     for (let k = 0; k < K; k++) for (let ii = 0; ii < mr; ii++) packed[(ib * K + k) * mr + ii] = w[(r0 + ii) * K + k];
@@ -87,11 +94,12 @@ export function columnTile(N: number, tile?: GemmTile): number {
 
 /**
  * A constant B as column panels [N/TN][K][TN] with alpha folded in: panel jo holds columns
- * min(jo*TN, N-TN) .. +TN (the GEMM's tail shift), so its B loads are contiguous.
+ * min(jo*TN, N-TN) .. +TN (the GEMM's tail shift), so its B loads are contiguous. An Int32Array
+ * (dot2's words; alpha must be 1) packs into one.
  */
-export function packColumnPanels(b: ArrayLike<number | bigint>, K: number, N: number, tn: number, transB: boolean, alpha: number): Float32Array {
+export function packColumnPanels(b: ArrayLike<number | bigint>, K: number, N: number, tn: number, transB: boolean, alpha: number): PackedArray {
   const cols = Math.ceil(N / tn);
-  const p = new Float32Array(cols * K * tn);
+  const p = packedOf(b, cols * K * tn);
   for (let jo = 0; jo < cols; jo++) {
     const j0 = Math.min(jo * tn, N - tn);
     for (let k = 0; k < K; k++) for (let jt = 0; jt < tn; jt++) {

@@ -28,7 +28,7 @@ export function winogradApplies(ctx: LowerCtx, g: Geometry2d, group: number, C: 
 }
 
 /** A 3x3 stride-1 undilated group-1 convolution. */
-function winogradLegal(g: Geometry2d, group: number): boolean {
+export function winogradLegal(g: Geometry2d, group: number): boolean {
   return group === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
 }
 

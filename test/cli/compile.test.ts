@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../compiler/cli/main.js';
 import { buildTinyModule } from '../helpers/tiny-module.js';
@@ -59,5 +60,26 @@ describe('accelc model.onnx', () => {
     const r = await cli(model);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("accelc: E_UNSUPPORTED: model net node 'n1': op Foo is not supported\n");
+  });
+
+  it('--int8 reads the calibration arrays, passes them on and prints what was quantized', async () => {
+    compile.mockResolvedValue({ ...buildTinyModule(), warnings: [], int8: { quantized: ['a', 'b'], skipped: [{ node: 'c', reason: 'grouped or depthwise' }, { node: 'd', reason: 'grouped or depthwise' }] } });
+    const calib = fileURLToPath(new URL('../../examples/digits-calibration.npy', import.meta.url));
+    const r = await cli(model, '--int8', calib);
+    expect(r.code).toBe(0);
+    const opts = compile.mock.lastCall![1] as { int8: { calibration: Record<string, { dims: number[] }>[] } };
+    expect(opts.int8.calibration.length).toBe(1);
+    expect(Object.values(opts.int8.calibration[0]!).map((t) => t.dims)).toEqual([[200, 1, 16, 16]]);
+    expect(r.stdout).toMatch(/^int8: 2 of 4 convolutions quantized; float32: 2 grouped or depthwise\n.*net\.wasm: /s);
+  });
+
+  it('--int8 takes an existing .npz or .npy', async () => {
+    compile.mockClear();
+    const bad = await cli(model, '--int8', join(dir, 'calib.txt'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/E_USAGE: --int8 takes a \.npz or \.npy file/);
+    const missing = await cli(model, '--int8', join(dir, 'none.npz'));
+    expect(missing.stderr).toMatch(/E_FILE: cannot read '.*none\.npz'/);
+    expect(compile).not.toHaveBeenCalled();
   });
 });

@@ -6,12 +6,15 @@ import { Tensor, type TensorType } from '../../runtime/tensor.js';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-export async function runOrtNode(modelPath: string, feeds: Record<string, Tensor>, opts: { threads?: number } = {}): Promise<Record<string, Tensor>> {
-  const threads = opts.threads ?? 1;
-  const key = `${modelPath}\0${threads}`;
+/** opts.optimize false: onnxruntime's graph optimizations off (the model's own ops, e.g. QDQ not fused into QLinearConv). */
+export async function runOrtNode(modelPath: string, feeds: Record<string, Tensor>, opts: { threads?: number; optimize?: boolean } = {}): Promise<Record<string, Tensor>> {
+  const threads = opts.threads ?? 1, optimize = opts.optimize ?? true;
+  const key = `${modelPath}\0${threads}\0${optimize}`;
   let session = sessions.get(key);
   if (!session) {
-    session = ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 });
+    session = ort.InferenceSession.create(modelPath, {
+      executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, ...(optimize ? {} : { graphOptimizationLevel: 'disabled' as const }),
+    });
     sessions.set(key, session);
   }
   const ortFeeds: Record<string, ort.Tensor> = {};

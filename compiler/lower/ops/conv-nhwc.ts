@@ -7,6 +7,8 @@
 //  - NhwcConv, depthwise: ../window-nhwc.ts, weights repacked [KH, KW, C] (a vector per tap);
 //  - NhwcConv 1x1 with a depthwise conv fused in (passes/fuse-depthwise.ts): ../dw-pw-nhwc.ts;
 //  - NhwcPool (MaxPool / AveragePool): ../window-nhwc.ts;
+//  - a group-1 NhwcConv whose input the INT8 rewrite quantized (../../quant/params.ts): the GEMM's
+//    A rows (input or im2col rows) quantized in pairs of channels, the dot2 GEMM, weights per channel;
 //  (NhwcGlobalPool, a reduction over the pixels stored [N, C, 1, 1], is lowered in pool.ts.)
 // Bias and the fused epilogue are applied when the output is stored, at index [n, pixel, channel].
 
@@ -28,6 +30,8 @@ import { INPUT_NCHW, POOL_OP } from '../../passes/layout-nhwc.js';
 import { fusedDepthwise } from '../../passes/fuse-depthwise.js';
 import { lowerDepthwisePointwiseNhwc } from '../dw-pw-nhwc.js';
 import { depthwiseTaps, gemmWeights } from '../nhwc-weights.js';
+import { actQuantOf, quantizeChannels } from '../../quant/params.js';
+import { dequantizer, quantPairs } from '../quant-gemm.js';
 
 export const lowerNhwcConv: OpLowerer = (node, ctx) => {
   const dw = fusedDepthwise(node);
@@ -68,6 +72,21 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, nchw: boolean, w: Float32Ar
   }
   // B[k][m] with k = (kh, kw, c), packed into the GEMM's column panels
   const b = gemmWeights(w, M, C, g.kh, g.kw);
+  const q = actQuantOf(node);
+  if (q) {
+    const packed = quantPairs(ctx, node.name, a, 1, q);
+    const cq = quantizeChannels(b, M, K, 'cols');
+    const tn = columnTile(M);
+    const wp = ctx.weight(`${node.name}.bpack`, 'i32', [Math.ceil(M / tn), cq.KP, tn], packColumnPanels(cq.words, cq.KP, M, tn, false, 1));
+    const deq = dequantizer(ctx, node, cq, q);
+    const gemm = gemmKernel({
+      name: node.name, out: ctx.view(out, [1, P, M]), batch: 1, M: P, N: M, K: cq.KP, arith: 'dot2',
+      a: (_b, _ib, _ii, i, k) => load(packed.words.name, [i, k]),
+      b: (_b, k, _j, jo, jt) => load(wp.name, [jo, k, jt]),
+      epilogue: (acc, bb, i, j) => epilogueOf(node, ctx, bias ? add(deq(acc, j), load(bias.name, [j])) : deq(acc, j), [bb, i, j], [1, P, M]),
+    });
+    return [...kernels, packed.kernel, { ...gemm, flops: 2 * P * M * K }];
+  }
   // The default tile, 4 pixels x 8 channels, measured against 6x2, 4x3 and 3x4 vectors on
   // MobileNetV2's 1x1 convs (bench/kernel-ab.mjs --all, one-off builds), the others 0.6-0.95x as fast
   const tile = ctx.gemmTile({ site: pointwise ? 'conv-nhwc-1x1' : 'conv-nhwc-im2col', batch: 1, M: P, N: M, K });

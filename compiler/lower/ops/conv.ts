@@ -6,6 +6,8 @@
 //                panels first when its output is small);
 //  - depthwise:  [pad] -> direct convolution vectorized along the output row;
 //  - other groups: [pad] -> direct convolution, one output channel's group at a time.
+// A group-1 conv whose input the INT8 rewrite quantized (../../quant/params.ts) runs the dot2 GEMM
+// instead: its input (1x1) or im2col's panels quantized in pairs, weights per channel (convInt8).
 // Bias (and any fused epilogue the graph optimizer attached) is applied when the tile is stored.
 
 import type { Node } from '../../ir/graph.js';
@@ -24,6 +26,8 @@ import { epilogueOf } from '../epilogue.js';
 import { convWinograd, winogradApplies } from '../winograd.js';
 import { lowerDepthwisePointwise } from '../dw-pw.js';
 import { fusedDepthwise } from '../../passes/fuse-depthwise.js';
+import { actQuantOf, quantizeChannels, type ActQuant } from '../../quant/params.js';
+import { dequantizer, quantPairs } from '../quant-gemm.js';
 
 export const lowerConv: OpLowerer = (node, ctx) => {
   const dw = fusedDepthwise(node);
@@ -41,6 +45,8 @@ export const lowerConv: OpLowerer = (node, ctx) => {
   const bias = node.inputs[2] ? ctx.buf(node.inputs[2]) : undefined;
   const epi: Epi = (acc, idx) => epilogueOf(node, ctx, bias ? add(acc, load(bias.name, [idx[1]])) : acc, idx);
   const flops = 2 * N * M * g.oh * g.ow * Cg * KH * KW;
+  const q = group === 1 ? actQuantOf(node) : undefined;
+  if (q) return convInt8(node, ctx, x, Float32Array.from(wData as Float32Array), g, [N, C, H, W], M, out, bias, q);
   if (winogradApplies(ctx, g, group, C, M)) return convWinograd(node, ctx, x, Float32Array.from(wData as Float32Array), g, N, C, M, out, bias);
   if (group === 1) return convGemm(node, ctx, x, Float32Array.from(wData as Float32Array), g, [N, C, H, W], M, out, bias);
   if (group === C && M === C && Cg === 1) return withFlops(convDirect(node, ctx, x, ctx.buf(node.inputs[1]), g, out, epi, true), flops);
@@ -61,6 +67,59 @@ const PACK_POINTWISE_MAX_PIXELS = 256;
 /** Epilogue given the accumulated value and the output index [n, co, oh, ow]. */
 type Epi = (acc: Expr, idx: Expr[]) => Expr;
 
+/** The im2col panels: panel jo holds, for every k = (ci, kh, kw), the TN pixels of column tile jo. */
+function im2colPanels(node: Node, ctx: LowerCtx, x: Buf, g: Geometry2d, N: number, C: number, P: number, tn: number): { kernels: LoweredKernel[]; col: Buf } {
+  const K = C * g.kh * g.kw, cols = Math.ceil(P / tn);
+  // im2col straight into GEMM column panels: panel jo holds, for every k, the TN pixels of column
+  // tile jo (min(jo*TN, P-TN) + jt, the GEMM's tail shift), so the GEMM's B loads are contiguous.
+  // Each pixel's offset in the padded input comes from a table computed here.
+  const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
+  const [, , Hp, Wp] = padded.buf.shape;
+  const table = new Int32Array(cols * tn);
+  for (let jo = 0; jo < cols; jo++) for (let jt = 0; jt < tn; jt++) {
+    const p = Math.min(jo * tn, P - tn) + jt;
+    table[jo * tn + jt] = Math.floor(p / g.ow) * g.sh * Wp + (p % g.ow) * g.sw;
+  }
+  const tab = ctx.weight(`${node.name}.pixels`, 'i32', [cols, tn], table);
+  const xf = ctx.view(padded.buf, [N, C, Hp * Wp]);
+  const col = ctx.temp(`${node.name}.panels`, 'f32', [N, cols, K, tn]);
+  const axes = [{ name: 'n', extent: N }, { name: 'jo', extent: cols }, { name: 'ci', extent: C }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'jt', extent: tn }];
+  const [n, jo, ci, kh, kw, jt] = axes.map((a) => v(a.name));
+  const def: ComputeDef = {
+    name: `${node.name}.im2col`, out: col.name, type: 'f32', axes,
+    body: load(xf.name, [n, ci, add(add(mul(kh, c(g.dh * Wp)), mul(kw, c(g.dw))), load(tab.name, [jo, jt]))]),
+    outIndex: [n, jo, add(add(mul(ci, c(g.kh * g.kw)), mul(kh, c(g.kw))), kw), jt],
+  };
+  return { kernels: [...padded.kernels, pointwiseKernel(def.name, def, true)], col };
+}
+
+/**
+ * INT8: the input (a 1x1 conv's, read in place) or the im2col panels quantized in pairs of k, the
+ * weights per output channel, the dot2 GEMM with the default tile, dequantized before the bias.
+ */
+function convInt8(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometry2d, [N, C, H, W]: number[], M: number, out: Buf, bias: Buf | undefined, q: ActQuant): LoweredKernel[] {
+  const K = C * g.kh * g.kw, P = g.oh * g.ow;
+  const oneByOne = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
+  const { mr, nr } = gemmTileFor({ M, N: P });
+  const tn = P >= 4 ? nr * 4 : P;
+  const kernels: LoweredKernel[] = [];
+  const src = oneByOne ? { kernels: [], col: ctx.view(x, [N, C, H * W]) } : im2colPanels(node, ctx, x, g, N, C, P, tn);
+  kernels.push(...src.kernels);
+  const packed = quantPairs(ctx, node.name, src.col, oneByOne ? 1 : 2, q);
+  kernels.push(packed.kernel);
+  const cq = quantizeChannels(w, M, K, 'rows');
+  const wp = ctx.weight(`${node.name}.wpack`, 'i32', [Math.ceil(M / mr), cq.KP, mr], packRowBlocks(cq.words, M, cq.KP, mr));
+  const deq = dequantizer(ctx, node, cq, q);
+  kernels.push(gemmKernel({
+    name: node.name, out: ctx.view(out, [N, M, P]), batch: N, M, N: P, K: cq.KP, arith: 'dot2',
+    a: (_b, ib, ii, _i, k) => load(wp.name, [ib, k, ii]),
+    b: (b, k, j, jo, jt) => (oneByOne ? load(packed.words.name, [b, k, j]) : load(packed.words.name, [b, jo, k, jt])),
+    epilogue: (acc, b, i, j) => epilogueOf(node, ctx, bias ? add(deq(acc, i), load(bias.name, [i])) : deq(acc, i), [b, i, j], [N, M, P]),
+  }));
+  kernels[kernels.length - 1]!.flops = 2 * N * M * P * K;
+  return kernels;
+}
+
 function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometry2d, [N, C, H, W]: number[], M: number, out: Buf, bias: Buf | undefined): LoweredKernel[] {
   const K = C * g.kh * g.kw, P = g.oh * g.ow;
   const kernels: LoweredKernel[] = [];
@@ -73,7 +132,7 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
   const pointwise = oneByOne && P > PACK_POINTWISE_MAX_PIXELS;
   const tile = ctx.gemmTile({ site: pointwise ? 'conv-1x1' : oneByOne ? 'conv-1x1-packed' : 'conv-im2col', batch: N, M, N: P, K });
   const { mr, nr } = gemmTileFor({ M, N: P, tile });
-  const tn = P >= 4 ? nr * 4 : P, cols = Math.ceil(P / tn);
+  const tn = P >= 4 ? nr * 4 : P;
   if (pointwise) {
     col = ctx.view(x, [N, C, H * W]);
   } else if (oneByOne) {
@@ -81,28 +140,9 @@ function convGemm(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometr
     kernels.push(stage);
     col = packed;
   } else {
-    // im2col straight into GEMM column panels: panel jo holds, for every k, the TN pixels of column
-    // tile jo (min(jo*TN, P-TN) + jt, the GEMM's tail shift), so the GEMM's B loads are contiguous.
-    // Each pixel's offset in the padded input comes from a table computed here.
-    const padded = padKernels(node.name, ctx, x, g.pt, g.pl, g.pb, g.pr, 0);
-    kernels.push(...padded.kernels);
-    const [, , Hp, Wp] = padded.buf.shape;
-    const table = new Int32Array(cols * tn);
-    for (let jo = 0; jo < cols; jo++) for (let jt = 0; jt < tn; jt++) {
-      const p = Math.min(jo * tn, P - tn) + jt;
-      table[jo * tn + jt] = Math.floor(p / g.ow) * g.sh * Wp + (p % g.ow) * g.sw;
-    }
-    const tab = ctx.weight(`${node.name}.pixels`, 'i32', [cols, tn], table);
-    const xf = ctx.view(padded.buf, [N, C, Hp * Wp]);
-    col = ctx.temp(`${node.name}.panels`, 'f32', [N, cols, K, tn]);
-    const axes = [{ name: 'n', extent: N }, { name: 'jo', extent: cols }, { name: 'ci', extent: C }, { name: 'kh', extent: g.kh }, { name: 'kw', extent: g.kw }, { name: 'jt', extent: tn }];
-    const [n, jo, ci, kh, kw, jt] = axes.map((a) => v(a.name));
-    const def: ComputeDef = {
-      name: `${node.name}.im2col`, out: col.name, type: 'f32', axes,
-      body: load(xf.name, [n, ci, add(add(mul(kh, c(g.dh * Wp)), mul(kw, c(g.dw))), load(tab.name, [jo, jt]))]),
-      outIndex: [n, jo, add(add(mul(ci, c(g.kh * g.kw)), mul(kh, c(g.kw))), kw), jt],
-    };
-    kernels.push(pointwiseKernel(def.name, def, true));
+    const panels = im2colPanels(node, ctx, x, g, N, C, P, tn);
+    kernels.push(...panels.kernels);
+    col = panels.col;
   }
   const wp = ctx.weight(`${node.name}.wpack`, 'f32', [Math.ceil(M / mr), K, mr], packRowBlocks(w, M, K, mr));
   const ov = ctx.view(out, [N, M, P]);
