@@ -24,7 +24,7 @@ function program(M, N, K, mr, nr, layout, broadcast) {
     storages.set(name, { name, bytes: shape.reduce((a, b) => a * b, 1) * 4, region, offset: -1 });
   };
   const tn = nr * 4, blocks = Math.ceil(M / mr), cols = Math.ceil(N / tn);
-  const KP = dot2 ? K / 2 : K;
+  const KP = dot2 ? Math.ceil(K / 2) : K;
   add('A', [blocks, KP, mr], 'arena');
   add('B', layout === 'packed' ? [cols, KP, tn] : [1, KP, N], 'arena');
   add('C', [1, M, N], 'arena');

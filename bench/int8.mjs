@@ -8,7 +8,8 @@
 // the report gives each side's median block p50 and the paired median of INT8's time over
 // float32's (the median over rounds of the ratio of adjacent blocks), and onnxruntime-node's over
 // float32's the same way. Also: how many convolutions were quantized, INT8's top-1 against
-// float32's and its largest error relative to the largest logit. Writes
+// float32's and its largest error relative to the largest logit, and the share of the machine the
+// hypervisor took (steal) during the timings. Writes
 // bench/results/int8-latest.{md,json}. Never run two benchmarks at once.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { compile } from '../dist/compiler/compile.js';
 import { InferenceSession } from '../dist/runtime/session.js';
 import { readNpz } from '../dist/runtime/npz.js';
 import { Tensor } from '../dist/runtime/tensor.js';
+import { cpuMark, cpuShare } from './lib/cpu-share.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -76,6 +78,7 @@ for (const name of models) {
     for (let i = 0; i < outA.length; i++) { err = Math.max(err, Math.abs(outA[i] - outB[i])); big = Math.max(big, Math.abs(outA[i])); }
     for (let w = 0; w < 3; w++) { await a.run(feeds); await b.run(feeds); await o.run(); }
     const ta = [], tb = [], to = [];
+    const mark = cpuMark();
     for (let r = 0; r < rounds; r++) {
       ta.push(await blockP50(() => a.run(feeds)));
       tb.push(await blockP50(() => b.run(feeds)));
@@ -86,6 +89,7 @@ for (const name of models) {
       f32_ms: median(ta), int8_ms: median(tb), ort_node_ms: median(to),
       int8_over_f32: median(tb.map((x, i) => x / ta[i])), ort_node_over_f32: median(to.map((x, i) => x / ta[i])),
       top1_same: argmax(outA) === argmax(outB), rel_err: err / (big || 1), int8_compile_ms: Math.round(compileMs),
+      steal: cpuShare(mark, cpuMark())?.steal,
     };
     rows.push(row);
     console.log(JSON.stringify(row));
@@ -97,9 +101,9 @@ const fmt = (x, d = 2) => x.toFixed(d);
 const md = [
   `# INT8 against float32 (bench/int8.mjs)`, '',
   `${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'cpu'} · ${os.cpus().length} vCPUs · Node ${process.versions.node} · accelc ${simd} SIMD · ${rounds} rounds of blocks of ${BLOCK} runs`, '',
-  '| model | threads | convs in INT8 | float32 p50 ms | INT8 p50 ms | INT8 / float32 (paired) | onnxruntime-node float32 / accelc float32 (paired) | top-1 same | max error / max logit |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.model} | ${r.threads} | ${r.quantized} of ${r.convs} | ${fmt(r.f32_ms, 1)} | ${fmt(r.int8_ms, 1)} | **${fmt(r.int8_over_f32)}** | ${fmt(r.ort_node_over_f32)} | ${r.top1_same ? 'yes' : 'NO'} | ${r.rel_err.toExponential(1)} |`),
+  '| model | threads | convs in INT8 | float32 p50 ms | INT8 p50 ms | INT8 / float32 (paired) | onnxruntime-node float32 / accelc float32 (paired) | top-1 same | max error / max logit | steal |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.model} | ${r.threads} | ${r.quantized} of ${r.convs} | ${fmt(r.f32_ms, 1)} | ${fmt(r.int8_ms, 1)} | **${fmt(r.int8_over_f32)}** | ${fmt(r.ort_node_over_f32)} | ${r.top1_same ? 'yes' : 'NO'} | ${r.rel_err.toExponential(1)} | ${r.steal === undefined ? '?' : `${Math.round(r.steal * 100)}%`} |`),
   '',
 ];
 mkdirSync(path.join(here, 'results'), { recursive: true });

@@ -11,7 +11,7 @@ import type { CompileOptions } from '../compiler/compile.js';
 import { fail } from '../compiler/errors.js';
 import { loadModel, type LoadedModel, type LoadOptions } from './loader.js';
 import type { Specializer } from './dynamic.js';
-import type { IndexRange, ModuleMeta, TensorMeta } from './meta.js';
+import type { ModuleMeta, TensorMeta } from './meta.js';
 import { availableCores, readFileBytes } from './platform.js';
 import { WorkerPool } from './pool.js';
 import { KernelProfile, type KernelTiming } from './profile.js';
@@ -19,7 +19,8 @@ import { loadCompiler } from './compiler.js';
 import { isWasmBytes, tensorBytes } from './read-meta.js';
 import { RunError } from './run-error.js';
 import { RunQueue, type RunStop } from './run-queue.js';
-import { dtypeInfo, formatDims, shapeSize, Tensor } from './tensor.js';
+import { dtypeInfo, shapeSize, Tensor } from './tensor.js';
+import { checkFeeds } from './feed-checks.js';
 import type { WasmModule } from './wasm-api.js';
 
 export { InferenceSession, DEFAULT_MAX_QUEUE };
@@ -338,51 +339,6 @@ function sameDims(meta: ModuleMeta, feeds: Record<string, Tensor>): boolean {
 
 async function compileOnnx(model: string | Uint8Array, options?: CompileOptions): Promise<Uint8Array> {
   return (await (await loadCompiler('given an ONNX model')).compile(model, options)).wasm;
-}
-
-function checkFeeds(meta: ModuleMeta, feeds: Record<string, Tensor>): void {
-  const ctx = { model: meta.name };
-  if (typeof feeds !== 'object' || feeds === null) fail('E_INPUT', 'feeds must be an object mapping input names to tensors', ctx);
-  const names = meta.inputs.map((t) => t.name);
-  for (const name of Object.keys(feeds)) {
-    if (!names.includes(name)) fail('E_INPUT', `unknown input '${name}'; the model's inputs are: ${names.join(', ')}`, ctx);
-  }
-  for (const t of meta.inputs) checkFeed(t, feeds[t.name], ctx);
-}
-
-function checkFeed(t: TensorMeta, given: Tensor | undefined, ctx: { model: string }): void {
-  const want = `${t.dtype} ${formatDims(t.shape)}`;
-  if (given === undefined || given === null) fail('E_INPUT', `missing input '${t.name}' (expected ${want})`, ctx);
-  if (typeof given !== 'object' || !Array.isArray(given.dims) || !ArrayBuffer.isView(given.data)) {
-    fail('E_INPUT', `input '${t.name}': expected a Tensor (${want}), got ${typeof given}`, ctx);
-  }
-  if (given.type !== t.dtype) {
-    fail('E_INPUT', `input '${t.name}': expected dtype ${t.dtype}, got ${String(given.type)}`, ctx);
-  }
-  const dimsMatch = given.dims.length === t.shape.length && given.dims.every((d, i) => d === t.shape[i]);
-  if (!dimsMatch) fail('E_INPUT', `input '${t.name}': expected dims ${formatDims(t.shape)}, got ${formatDims(given.dims)}`, ctx);
-  const info = dtypeInfo(t.dtype);
-  if (!(given.data instanceof info.array)) {
-    fail('E_INPUT', `input '${t.name}': expected ${t.dtype} data in a ${info.array.name}, got a ${given.data.constructor.name}`, ctx);
-  }
-  const size = shapeSize(t.shape);
-  if (given.data.length !== size) {
-    fail('E_INPUT', `input '${t.name}': expected ${size} elements, got ${given.data.length}`, ctx);
-  }
-  for (const r of t.ranges ?? []) checkRange(t, r, given.data as ArrayLike<number | bigint>, ctx);
-}
-
-/** An index input's values against the axes they index (the kernels do not check them). */
-function checkRange(t: TensorMeta, r: IndexRange, data: ArrayLike<number | bigint>, ctx: { model: string }): void {
-  const big = typeof data[0] === 'bigint', n = r.dims.length;
-  const his = r.dims.map((d) => (big ? BigInt(d) : d)), los = r.dims.map((d) => (big ? BigInt(-d) : -d));
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i], k = i % n;
-    if (v < los[k] || v >= his[k]) {
-      const d = r.dims[k];
-      fail('E_INPUT', `input '${t.name}': element ${i} is ${v}, outside [${-d}, ${d - 1}]: it indexes an axis of ${d}`, { ...ctx, node: r.node, op: r.op });
-    }
-  }
 }
 
 /** A fresh, unshared copy of an output: never a view of the module's memory. */

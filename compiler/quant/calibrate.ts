@@ -11,7 +11,8 @@ import { lowerProgram } from '../lower/pipeline.js';
 import { emitWasm } from '../codegen/wasm/index.js';
 import { loadModel } from '../../runtime/loader.js';
 import { wasm } from '../../runtime/wasm-api.js';
-import { dtypeInfo, formatDims, type Tensor } from '../../runtime/tensor.js';
+import { dtypeInfo, formatDims, Tensor } from '../../runtime/tensor.js';
+import { checkFeed } from '../../runtime/feed-checks.js';
 import type { TensorMeta } from '../../runtime/meta.js';
 
 export { calibrate };
@@ -25,6 +26,7 @@ type Sample = Readonly<Record<string, Tensor>>;
 
 /** The [min, max] of each of `values` over the samples (NaN and infinities make it non-finite). */
 async function calibrate(g: Graph, values: readonly string[], samples: readonly Sample[]): Promise<Map<string, [number, number]>> {
+  if (!Array.isArray(samples)) fail('E_USAGE', 'INT8 calibration samples must be an array of { input name: Tensor } objects', { model: g.name });
   if (!samples.length) fail('E_USAGE', 'INT8 calibration needs at least one sample', { model: g.name });
   const extra = values.filter((x) => !g.outputs.includes(x));
   const program = lowerGraph({ ...g, outputs: [...g.outputs, ...extra] }, g.name, { relaxedSimd: false });
@@ -36,13 +38,16 @@ async function calibrate(g: Graph, values: readonly string[], samples: readonly 
     const count = sampleCount(g.name, sample, s, m.meta.inputs);
     for (let j = 0; j < count; j++) {
       for (const t of m.meta.inputs) {
-        const given = tensorFor(sample, t.name, m.meta.inputs.length)!, bytes = given.data.length / count * dtypeInfo(t.dtype).bytes;
-        new Uint8Array(m.memory.buffer, t.offset, bytes).set(new Uint8Array(given.data.buffer, given.data.byteOffset + j * bytes, bytes));
+        const given = tensorFor(sample, t.name, m.meta.inputs.length)!, n = given.data.length / count;
+        const run = new Tensor(given.type, given.data.subarray(j * n, (j + 1) * n), t.shape);
+        checkFeed(t, run, { model: g.name }, `calibration sample ${s}${count > 1 ? ` (run ${j})` : ''}: `);
+        const bytes = n * dtypeInfo(t.dtype).bytes;
+        new Uint8Array(m.memory.buffer, t.offset, bytes).set(new Uint8Array(run.data.buffer, run.data.byteOffset, bytes));
       }
       try {
         m.exports.run();
       } catch (e) {
-        if (e instanceof wasm.RuntimeError) fail('E_RUNTIME', `the model trapped on calibration sample ${s}${count > 1 ? ` (batch ${j})` : ''}: ${e.message}`, { model: g.name });
+        if (e instanceof wasm.RuntimeError) fail('E_RUNTIME', `the model trapped on calibration sample ${s}${count > 1 ? ` (run ${j})` : ''}: ${e.message}`, { model: g.name });
         throw e;
       }
       for (const t of m.meta.outputs) {
@@ -72,10 +77,12 @@ function widen(r: [number, number], x: Float32Array): void {
  */
 function sampleCount(model: string, sample: Sample, s: number, inputs: readonly TensorMeta[]): number {
   let count: number | undefined;
+  if (typeof sample !== 'object' || sample === null) fail('E_INPUT', `calibration sample ${s} is not an object of tensors by input name`, { model });
   for (const t of inputs) {
     const given = tensorFor(sample, t.name, inputs.length);
     const where = `calibration sample ${s}, input '${t.name}'`;
     if (!given) fail('E_INPUT', `${where} is missing (the sample has: ${Object.keys(sample).join(', ') || 'nothing'})`, { model });
+    if (typeof given !== 'object' || !Array.isArray(given.dims) || !ArrayBuffer.isView(given.data)) fail('E_INPUT', `${where} is not a Tensor`, { model });
     if (given.type !== t.dtype) fail('E_INPUT', `${where}: expected dtype ${t.dtype}, got ${given.type}`, { model });
     const d0 = t.shape[0] ?? 1, n = given.dims[0] ?? 1;
     const fits = given.dims.length === t.shape.length && formatDims(given.dims.slice(1)) === formatDims(t.shape.slice(1)) && d0 > 0 && n % d0 === 0 && n > 0;

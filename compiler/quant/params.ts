@@ -6,8 +6,9 @@
 // A quantized convolution computes sum (qx - zp) * qw in integers and scales the sum back.
 
 import type { AttrValue, Node } from '../ir/graph.js';
+import { roundHalfEven } from '../frontend/onnx/ops/rounding.js';
 
-export { QUANT_INPUT, actQuantFromRange, actQuantOf, quantizeChannels, roundHalfEven, QMAX_W };
+export { QUANT_INPUT, actQuantFromRange, actQuantOf, quantizeChannels, QMAX_W, MAX_K };
 export type { ActQuant, ChannelQuant };
 
 /** The attribute on a Conv or NhwcConv whose input is quantized: [scale, zeroPoint]. */
@@ -16,14 +17,12 @@ const QUANT_INPUT = 'accelc.quant_input';
 /** The largest weight magnitude (int8 symmetric leaves out -128, as onnxruntime does). */
 const QMAX_W = 127;
 
+/** The longest reduction whose int32 sum of products (at most 255 * 127 each) cannot overflow. */
+const MAX_K = Math.floor((2 ** 31 - 1) / (255 * QMAX_W));
+
 interface ActQuant {
   scale: number;
   zeroPoint: number;
-}
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** uint8 parameters for values seen in [min, max]. A range of one point gets scale 1. */
@@ -34,10 +33,14 @@ function actQuantFromRange(min: number, max: number): ActQuant {
   return { scale, zeroPoint };
 }
 
+/** The node's input parameters, if the INT8 rewrite set them (the importer rejects 'accelc.' attributes from a model). */
 function actQuantOf(node: Node): ActQuant | undefined {
   const a: AttrValue | undefined = node.attrs[QUANT_INPUT];
-  if (!Array.isArray(a) || a.length !== 2 || typeof a[0] !== 'number' || typeof a[1] !== 'number') return undefined;
-  return { scale: a[0], zeroPoint: a[1] };
+  if (a === undefined) return undefined;
+  const [scale, zeroPoint] = Array.isArray(a) ? a as number[] : [];
+  const ok = typeof scale === 'number' && scale > 0 && Number.isFinite(scale) && Number.isInteger(zeroPoint) && zeroPoint! >= 0 && zeroPoint! <= 255;
+  if (!ok || (a as number[]).length !== 2) throw new Error(`accelc internal error: node '${node.name}' has ${QUANT_INPUT} ${JSON.stringify(a)}`);
+  return { scale: scale!, zeroPoint: zeroPoint! };
 }
 
 /**

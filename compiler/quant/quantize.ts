@@ -21,6 +21,7 @@ interface Int8Report {
 /** `winograd` is CompileOptions.winograd: convolutions Winograd computes stay float32 (select.ts). */
 async function quantizeInt8(g: Graph, samples: readonly Sample[], winograd?: boolean): Promise<{ graph: Graph; report: Int8Report }> {
   const { nodes, skipped } = quantizableConvs(g, winograd);
+  if (!nodes.length) return { graph: g, report: { quantized: [], skipped } };
   const seen = await calibrate(g, [...new Set(nodes.map((n) => n.inputs[0]!))], samples);
   const ranges = new Map<string, [number, number]>();
   for (const n of nodes) {

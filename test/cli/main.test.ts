@@ -73,6 +73,18 @@ describe('accelc', () => {
     expect((await cli(model, '--layout', 'nchwc', '-o', join(dir, 'x.wasm'))).code).toBe(2);
   });
 
+  it('--int8 compiles digits_cnn calibrated on the shipped training digits; a mismatched file is E_INPUT', async () => {
+    const out = join(dir, 'digits-int8.wasm');
+    const r = await cli('test/models/digits_cnn.onnx', '--shape', 'image=1x1x16x16', '--int8', 'examples/digits-calibration.npy', '-o', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^int8: 3 of 3 convolutions quantized\n.*digits-int8\.wasm: 5 kernels/s);
+    const run = await cli('run', out, '--inputs', 'examples/digit-7.npy', '--top', '1');
+    expect(run.stdout).toMatch(/1\. +7 /);
+    const bad = await cli('test/models/digits_cnn.onnx', '--shape', 'image=1x1x8x8', '--int8', 'examples/digits-calibration.npy', '-o', out);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/E_INPUT: model digits_cnn: calibration sample 0, input 'image': expected shape \[1,1,8,8\], or several stacked along the first axis; got \[200,1,16,16\]/);
+  });
+
   it('exits 1 with one line and no stack on a missing file', async () => {
     for (const argv of [['run', join(dir, 'missing.wasm')], [join(dir, 'missing.onnx')], ['bench', join(dir, 'missing.wasm')]]) {
       const r = await cli(...argv);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, type CompileOptions } from '../../compiler/compile.js';
 import type { Graph } from '../../compiler/ir/graph.js';
-import { QUANT_INPUT, actQuantFromRange, roundHalfEven } from '../../compiler/quant/params.js';
+import { QUANT_INPUT, actQuantFromRange } from '../../compiler/quant/params.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { attr, encode, floatTensor, node, valueInfo, FLOAT, type ModelParts } from '../frontend/build-model.js';
@@ -24,7 +24,13 @@ afterAll(releaseOrtSessions);
 
 const UINT8 = 2, INT8 = 3;
 
-interface ConvSpec { name: string; input: string; output: string; M: number; C: number; k: number; pads?: number; stride?: number; relu?: boolean }
+/** Round half to even, written here apart from accelc's. */
+function rne(x: number): number {
+  const fl = Math.floor(x), d = x - fl;
+  return d > 0.5 ? fl + 1 : d < 0.5 ? fl : fl % 2 === 0 ? fl : fl + 1;
+}
+
+interface ConvSpec { name: string; input: string; output: string; M: number; C: number; k: number; pads?: number; stride?: number; relu?: boolean; attrs?: onnx.IAttributeProto[] }
 
 /** Weights and bias of a conv, seeded by its name's length and M. */
 function convParams(c: ConvSpec): { w: number[]; b: number[] } {
@@ -38,7 +44,7 @@ function floatModel(input: number[], convs: ConvSpec[], out: number[]): ModelPar
     const { w, b } = convParams(c);
     inits.push(floatTensor(`${c.name}.w`, [c.M, c.C, c.k, c.k], w), floatTensor(`${c.name}.b`, [c.M], b));
     const convOut = c.relu ? `${c.name}.pre` : c.output;
-    nodes.push(node('Conv', [c.input, `${c.name}.w`, `${c.name}.b`], [convOut], c.name, [attr('kernel_shape', [c.k, c.k]), attr('pads', Array(4).fill(c.pads ?? 0)), attr('strides', [c.stride ?? 1, c.stride ?? 1])]));
+    nodes.push(node('Conv', [c.input, `${c.name}.w`, `${c.name}.b`], [convOut], c.name, [attr('kernel_shape', [c.k, c.k]), attr('pads', Array(4).fill(c.pads ?? 0)), attr('strides', [c.stride ?? 1, c.stride ?? 1]), ...(c.attrs ?? [])]));
     if (c.relu) nodes.push(node('Relu', [convOut], [c.output], `${c.name}.relu`));
   }
   return { nodes, initializers: inits, inputs: [valueInfo('x', FLOAT, input)], outputs: [valueInfo(convs[convs.length - 1]!.output, FLOAT, out)] };
@@ -58,7 +64,7 @@ function qdqModel(input: number[], convs: ConvSpec[], out: number[], params: Map
       const row = w.slice(m * per, (m + 1) * per);
       const s = Math.fround(Math.max(...row.map(Math.abs)) / 127);
       scales.push(s);
-      q.push(...row.map((x) => Math.max(-127, Math.min(127, roundHalfEven(x / s)))));
+      q.push(...row.map((x) => Math.max(-127, Math.min(127, rne(x / s)))));
     }
     inits.push(
       { name: `${c.name}.xs`, dims: [], dataType: FLOAT, floatData: [p[0]] },
@@ -129,6 +135,34 @@ describe('INT8 convolutions against onnxruntime-node running the QDQ model', () 
     });
   }
 
+  for (const layout of ['nchw', 'nhwc'] as const) {
+    it(`${layout}: batch 2, a 1x1 over 3 channels into 3, a 5x5 to one pixel (K = 75, scalar columns)`, async () => {
+      const shape = [2, 3, 5, 5], small: ConvSpec[] = [
+        { name: 'p', input: 'x', output: 'yp', M: 3, C: 3, k: 1, relu: true },
+        { name: 's', input: 'yp', output: 'y', M: 5, C: 3, k: 5 },
+      ];
+      const o = [2, 5, 1, 1];
+      const xs = new Tensor('float32', Float32Array.from(seededValues(150, 21)), shape);
+      const r = await compile(encode(floatModel(shape, small, o)), { layout, int8: { calibration: [{ x: xs }] } });
+      expect(r.int8!.quantized.sort()).toEqual(['p', 's']);
+      if (layout === 'nhwc') expect(r.graph.nodes.filter((n) => n.op === 'NhwcConv').length).toBe(2);
+      const ref = await runOrtNode(save(qdqModel(shape, small, o, chosen(r.graph))), { x: xs }, { optimize: false });
+      for (const threads of [1, 2]) expect(relError((await runOurs(r.wasm, { x: xs }, threads)).y!, ref.y!)).toBeLessThan(2e-5);
+    });
+  }
+
+  it('leaves in float32 a conv whose int32 sums could overflow', async () => {
+    const shape = [1, 7400, 3, 3], wide: ConvSpec[] = [{ name: 'k', input: 'x', output: 'y', M: 1, C: 7400, k: 3, pads: 1 }];
+    const xs = new Tensor('float32', Float32Array.from(seededValues(7400 * 9, 4)), shape);
+    const r = await compile(encode(floatModel(shape, wide, [1, 1, 3, 3])), { int8: { calibration: [{ x: xs }] } });
+    expect(r.int8).toEqual({ quantized: [], skipped: [{ node: 'k', reason: 'a reduction over 66600 values (an int32 sum of more than 66311 could overflow)' }] });
+  });
+
+  it('a model cannot set the attribute that marks a conv quantized', async () => {
+    const marked: ConvSpec[] = [{ ...convs[0]!, output: 'y', attrs: [{ name: 'accelc.quant_input', type: 6, floats: [0, 300] }] }];
+    await expect(compile(encode(floatModel(input, marked, [1, 8, 20, 20])))).rejects.toThrow(/E_MODEL.*attribute 'accelc\.quant_input': names beginning 'accelc\.' are reserved/);
+  });
+
   it('leaves a conv Winograd computes in float32, and quantizes it when Winograd is off', async () => {
     const big = [1, 16, 8, 8];
     const xs = new Tensor('float32', Float32Array.from(seededValues(1024, 5)), big);
@@ -157,6 +191,8 @@ describe('INT8 convolutions against onnxruntime-node running the QDQ model', () 
   it('says which sample and input are wrong, and leaves a conv whose input was NaN in float32', async () => {
     const model = encode(floatModel(input, convs, out));
     await expect(compile(model, { int8: { calibration: [] } })).rejects.toThrow(/E_USAGE.*at least one sample/);
+    await expect(compile(model, { int8: { calibration: { x } as never } })).rejects.toThrow(/E_USAGE.*must be an array/);
+    await expect(compile(model, { int8: { calibration: [{ x: [1, 2] as never }] } })).rejects.toThrow(/E_INPUT.*calibration sample 0, input 'x' is not a Tensor/);
     await expect(compile(model, { int8: { calibration: [{ y: x, z: x }] } })).rejects.toThrow(/E_INPUT.*calibration sample 0, input 'x' is missing \(the sample has: y, z\)/);
     const odd = new Tensor('float32', new Float32Array(3 * 20 * 19), [1, 3, 20, 19]);
     await expect(compile(model, { int8: { calibration: [{ x }, { x: odd }] } })).rejects.toThrow(/E_INPUT.*calibration sample 1, input 'x': expected shape \[1,3,20,20\].*got \[1,3,20,19\]/);

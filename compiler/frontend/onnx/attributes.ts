@@ -27,6 +27,7 @@ function convertAttributes(attrs: readonly onnx.IAttributeProto[], ctx: AttrCtx)
     if (!name) fail('E_MODEL', 'attribute without a name', where);
     if (a.refAttrName) fail('E_UNSUPPORTED', `attribute '${name}' refers to a function attribute`, where);
     if (name in out) fail('E_MODEL', `attribute '${name}' appears twice`, where);
+    if (name.startsWith('accelc.')) fail('E_MODEL', `attribute '${name}': names beginning 'accelc.' are reserved for accelc's own passes`, where);
     const type = a.type || guessType(a);
     if (SKIPPED.has(type)) continue;
     const v = convertOne(a, type, ctx, name);

@@ -22,7 +22,7 @@ function range(b: Buf): [number, number] {
 }
 
 /** clamp(round(v) + zp) to the output's range, as f32. */
-function quantizeExpr(value: Expr, zp: Expr | undefined, [lo, hi]: [number, number]): Expr {
+export function quantizeExpr(value: Expr, zp: Expr | undefined, [lo, hi]: [number, number]): Expr {
   const q = zp ? add(round(value), zp) : round(value);
   return min(max(q, f(lo)), f(hi));
 }
