@@ -15,7 +15,7 @@ import { dtypeInfo, formatDims, Tensor } from '../../runtime/tensor.js';
 import { checkFeed } from '../../runtime/feed-checks.js';
 import type { TensorMeta } from '../../runtime/meta.js';
 
-export { calibrate };
+export { calibrate, checkSamples };
 export type { Sample };
 
 /**
@@ -25,9 +25,14 @@ export type { Sample };
 type Sample = Readonly<Record<string, Tensor>>;
 
 /** The [min, max] of each of `values` over the samples (NaN and infinities make it non-finite). */
+/** The calibration argument is a non-empty array (its samples are checked against the inputs when run). */
+function checkSamples(samples: readonly Sample[], model: string): void {
+  if (!Array.isArray(samples)) fail('E_USAGE', 'INT8 calibration samples must be an array of { input name: Tensor } objects', { model });
+  if (!samples.length) fail('E_USAGE', 'INT8 calibration needs at least one sample', { model });
+}
+
 async function calibrate(g: Graph, values: readonly string[], samples: readonly Sample[]): Promise<Map<string, [number, number]>> {
-  if (!Array.isArray(samples)) fail('E_USAGE', 'INT8 calibration samples must be an array of { input name: Tensor } objects', { model: g.name });
-  if (!samples.length) fail('E_USAGE', 'INT8 calibration needs at least one sample', { model: g.name });
+  checkSamples(samples, g.name);
   const extra = values.filter((x) => !g.outputs.includes(x));
   const program = lowerGraph({ ...g, outputs: [...g.outputs, ...extra] }, g.name, { relaxedSimd: false });
   planMemory(program);
@@ -84,6 +89,8 @@ function sampleCount(model: string, sample: Sample, s: number, inputs: readonly 
     if (!given) fail('E_INPUT', `${where} is missing (the sample has: ${Object.keys(sample).join(', ') || 'nothing'})`, { model });
     if (typeof given !== 'object' || !Array.isArray(given.dims) || !ArrayBuffer.isView(given.data)) fail('E_INPUT', `${where} is not a Tensor`, { model });
     if (given.type !== t.dtype) fail('E_INPUT', `${where}: expected dtype ${t.dtype}, got ${given.type}`, { model });
+    const array = dtypeInfo(t.dtype).array;
+    if (!(given.data instanceof array)) fail('E_INPUT', `${where}: expected ${t.dtype} data in a ${array.name}, got a ${given.data.constructor.name}`, { model });
     const d0 = t.shape[0] ?? 1, n = given.dims[0] ?? 1;
     const fits = given.dims.length === t.shape.length && formatDims(given.dims.slice(1)) === formatDims(t.shape.slice(1)) && d0 > 0 && n % d0 === 0 && n > 0;
     if (!fits) fail('E_INPUT', `${where}: expected shape ${formatDims(t.shape)}, or several stacked along the first axis; got ${formatDims(given.dims)}`, { model });

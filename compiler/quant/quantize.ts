@@ -5,7 +5,7 @@
 
 import type { Graph } from '../ir/graph.js';
 import { quantizableConvs } from './select.js';
-import { calibrate, type Sample } from './calibrate.js';
+import { calibrate, checkSamples, type Sample } from './calibrate.js';
 import { annotateQuant } from './annotate.js';
 
 export { quantizeInt8 };
@@ -20,6 +20,7 @@ interface Int8Report {
 
 /** `winograd` is CompileOptions.winograd: convolutions Winograd computes stay float32 (select.ts). */
 async function quantizeInt8(g: Graph, samples: readonly Sample[], winograd?: boolean): Promise<{ graph: Graph; report: Int8Report }> {
+  checkSamples(samples, g.name);
   const { nodes, skipped } = quantizableConvs(g, winograd);
   if (!nodes.length) return { graph: g, report: { quantized: [], skipped } };
   const seen = await calibrate(g, [...new Set(nodes.map((n) => n.inputs[0]!))], samples);

@@ -193,6 +193,11 @@ describe('INT8 convolutions against onnxruntime-node running the QDQ model', () 
     await expect(compile(model, { int8: { calibration: [] } })).rejects.toThrow(/E_USAGE.*at least one sample/);
     await expect(compile(model, { int8: { calibration: { x } as never } })).rejects.toThrow(/E_USAGE.*must be an array/);
     await expect(compile(model, { int8: { calibration: [{ x: [1, 2] as never }] } })).rejects.toThrow(/E_INPUT.*calibration sample 0, input 'x' is not a Tensor/);
+    const f64 = { type: 'float32', dims: input, data: new Float64Array(1200) } as never;
+    await expect(compile(model, { int8: { calibration: [{ x: f64 }] } })).rejects.toThrow(/E_INPUT: model .*calibration sample 0, input 'x': expected float32 data in a Float32Array, got a Float64Array/);
+    // checked even when nothing is quantizable
+    const dw = encode(floatModel(input, [{ ...convs[0]!, output: 'y', M: 3, attrs: [attr('group', 3)], C: 1 }], [1, 3, 20, 20]));
+    await expect(compile(dw, { int8: { calibration: [] } })).rejects.toThrow(/E_USAGE.*at least one sample/);
     await expect(compile(model, { int8: { calibration: [{ y: x, z: x }] } })).rejects.toThrow(/E_INPUT.*calibration sample 0, input 'x' is missing \(the sample has: y, z\)/);
     const odd = new Tensor('float32', new Float32Array(3 * 20 * 19), [1, 3, 20, 19]);
     await expect(compile(model, { int8: { calibration: [{ x }, { x: odd }] } })).rejects.toThrow(/E_INPUT.*calibration sample 1, input 'x': expected shape \[1,3,20,20\].*got \[1,3,20,19\]/);
