@@ -4,9 +4,10 @@
 //
 // Each model is compiled twice, float32 and INT8 (compile's int8 option: calibrated on the model's
 // reference input, NAME.ref.npz; digits_cnn on 200 training images). At each thread count the two
-// sessions and onnxruntime-node's float32 run in interleaved blocks of 5 runs, `--rounds` rounds;
+// sessions and onnxruntime-node's float32 (its threads not spinning between runs) run in
+// interleaved blocks of 5 runs, `--rounds` rounds, the three taking turns at going first;
 // the report gives each side's median block p50 and the paired median of INT8's time over
-// float32's (the median over rounds of the ratio of adjacent blocks), and onnxruntime-node's over
+// float32's (the median over rounds of the ratio of the two blocks of a round), and onnxruntime-node's over
 // float32's the same way. Also: how many convolutions were quantized, INT8's top-1 against
 // float32's and its largest error relative to the largest logit, and the share of the machine the
 // hypervisor took (steal) during the timings. Writes
@@ -50,7 +51,11 @@ async function dataFor(name) {
 
 async function ortNode(modelPath, threads, feeds) {
   const ort = (await import('onnxruntime-node')).default;
-  const s = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  // Its intra-op threads must not spin after a run: they would take the cores from the block timed next.
+  const s = await ort.InferenceSession.create(modelPath, {
+    executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
   const f = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]));
   return { run: () => s.run(f), release: () => s.release() };
 }
@@ -79,10 +84,13 @@ for (const name of models) {
     for (let w = 0; w < 3; w++) { await a.run(feeds); await b.run(feeds); await o.run(); }
     const ta = [], tb = [], to = [];
     const mark = cpuMark();
+    // The three sides take turns at going first, so none always follows the same one.
+    const sides = [[ta, () => a.run(feeds)], [tb, () => b.run(feeds)], [to, () => o.run()]];
     for (let r = 0; r < rounds; r++) {
-      ta.push(await blockP50(() => a.run(feeds)));
-      tb.push(await blockP50(() => b.run(feeds)));
-      to.push(await blockP50(() => o.run()));
+      for (let i = 0; i < 3; i++) {
+        const [times, run] = sides[(r + i) % 3];
+        times.push(await blockP50(run));
+      }
     }
     const row = {
       model: name, threads, quantized: q.int8.quantized.length, convs: q.int8.quantized.length + q.int8.skipped.length,
