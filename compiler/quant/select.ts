@@ -43,8 +43,8 @@ function whyNot(g: Graph, n: Node, winograd: boolean | undefined): string | unde
   if (((n.attrs.group as number | undefined) ?? 1) !== 1) return 'grouped or depthwise';
   if (!w?.const || w.dtype !== 'float32') return 'weights not constant float32';
   if (x?.dtype !== 'float32' || x.shape.length !== 4) return 'input not a 4-D float32 tensor';
-  const [M, Cg, KH, KW] = w.shape as number[];
-  if (Cg! * KH! * KW! > MAX_K) return `a reduction over ${Cg! * KH! * KW!} values (an int32 sum of more than ${MAX_K} could overflow)`;
+  const [, Cg, KH, KW] = w.shape as number[], K = Cg! * KH! * KW!;
+  if (K > MAX_K) return `a reduction over ${K} values (an int32 sum of more than ${MAX_K} could overflow)`;
   if (n.op === 'Conv' && winogradUsed(n, x.shape as number[], w.shape as number[], winograd)) return WINOGRAD_FASTER;
   return undefined;
 }

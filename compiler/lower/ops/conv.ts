@@ -20,7 +20,7 @@ import { geometry2d, type Geometry2d } from '../conv-geometry.js';
 import { padKernels } from '../pad-stage.js';
 import { packPanels } from '../pack-panels.js';
 import { windowNest } from '../window-nest.js';
-import { gemmKernel, gemmTileFor, packRowBlocks } from '../gemm-stage.js';
+import { columnTile, gemmKernel, gemmTileFor, packRowBlocks } from '../gemm-stage.js';
 import { pointwiseKernel } from './elementwise.js';
 import { epilogueOf } from '../epilogue.js';
 import { convWinograd, winogradApplies } from '../winograd.js';
@@ -100,8 +100,7 @@ function im2colPanels(node: Node, ctx: LowerCtx, x: Buf, g: Geometry2d, N: numbe
 function convInt8(node: Node, ctx: LowerCtx, x: Buf, w: Float32Array, g: Geometry2d, [N, C, H, W]: number[], M: number, out: Buf, bias: Buf | undefined, q: ActQuant): LoweredKernel[] {
   const K = C * g.kh * g.kw, P = g.oh * g.ow;
   const oneByOne = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
-  const { mr, nr } = gemmTileFor({ M, N: P });
-  const tn = P >= 4 ? nr * 4 : P;
+  const { mr } = gemmTileFor({ M, N: P }), tn = columnTile(P);
   const kernels: LoweredKernel[] = [];
   const src = oneByOne ? { kernels: [], col: ctx.view(x, [N, C, H * W]) } : im2colPanels(node, ctx, x, g, N, C, P, tn);
   kernels.push(...src.kernels);
